@@ -1,0 +1,3 @@
+"""Device catalog (replaced by the simulator work with sourced presets)."""
+
+DEVICE_PRESETS: dict = {"rram": None, "pcm": None, "sram": None}
