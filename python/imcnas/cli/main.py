@@ -1,0 +1,165 @@
+"""The ``imcnas`` command line: run, resume and report sweeps from a TOML config."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+logger = logging.getLogger("imcnas.cli")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="imcnas",
+        description="Hardware-aware neural architecture search for analog in-memory-computing chips.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    search = commands.add_parser(
+        "search",
+        help="run a sweep from a TOML config (resumes a stored run of the same name)",
+        description="Run a sweep and print its Pareto front; results go to the run's output_dir.",
+    )
+    search.add_argument("config", type=Path, help="sweep config (TOML), see examples/")
+    search.add_argument("--evaluations", type=int, help="override run.evaluations (total candidates)")
+    search.add_argument("--workers", type=int, help="override run.workers (parallel processes)")
+    search.add_argument("--output-dir", help="override run.output_dir (relative to the current folder)")
+    search.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    resume = commands.add_parser("resume", help="continue a stored sweep; same options as search")
+    resume.add_argument("config", type=Path)
+    resume.add_argument("--evaluations", type=int)
+    resume.add_argument("--workers", type=int)
+    resume.add_argument("--output-dir")
+    resume.add_argument("--no-progress", action="store_true")
+
+    report = commands.add_parser("report", help="print the Pareto front of a stored sweep and rewrite its CSV and plot")
+    report.add_argument("config", type=Path)
+    report.add_argument("--output-dir", help="override run.output_dir (relative to the current folder)")
+    return parser
+
+
+def _apply_overrides(config, args):
+    run_changes = {}
+    if getattr(args, "evaluations", None) is not None:
+        run_changes["evaluations"] = args.evaluations
+    if getattr(args, "workers", None) is not None:
+        run_changes["workers"] = args.workers
+    if args.output_dir is not None:
+        run_changes["output_dir"] = str(Path(args.output_dir).resolve())
+    if not run_changes:
+        return config
+    from imcnas.config import config_from_dict
+
+    values = config.to_dict()
+    values["run"].update(run_changes)
+    values["run"]["objectives"] = list(values["run"]["objectives"])
+    values["evaluate"]["times_s"] = list(values["evaluate"]["times_s"])
+    return config_from_dict(values, source=config.source, base_dir=config.base_dir)
+
+
+def _write_report(config) -> int:
+    """Print the Pareto front of the stored run and write CSV files and the plot; return the front size."""
+    from imcnas.report import format_pareto_table, pareto_front, plot_pareto, write_csv
+    from imcnas.store import ResultStore
+
+    if not config.store_path.exists():
+        raise FileNotFoundError(f"no results store at {config.store_path}; run `imcnas search {config.source}` first")
+    with ResultStore(config.store_path) as store:
+        run_id = store.begin_run(config.run.name, config.to_dict(), config.run.seed)
+        records = store.records(run_id, status="ok")
+        n_failed = len(store.records(run_id, status="failed"))
+    objectives = config.run.objectives
+    front = pareto_front(records, objectives)
+    front_keys = {record.key for record in front}
+    output = config.output_dir
+    write_csv(output / "evaluations.csv", records, front_keys)
+    write_csv(output / "pareto.csv", front, front_keys)
+    if records:
+        plot_pareto(output / "pareto.png", records, front, title=f"{config.run.name}: {config.data.dataset}")
+
+    hardware_configs = {
+        tuple(sorted(dataclasses.asdict(record.candidate.hardware).items())) for record in front
+    }
+    print(
+        f"Pareto front of run '{config.run.name}' ({' vs '.join(objectives)}): "
+        f"{len(front)} of {len(records)} candidates, {len(hardware_configs)} distinct hardware configs"
+        + (f", {n_failed} failed" if n_failed else "")
+    )
+    print(f"accuracy at t = {config.evaluate.times_s[0]:g} s after programming, mean of {config.evaluate.chips} chip(s)")
+    print(format_pareto_table(front))
+    print(f"\nstore:       {config.store_path}")
+    print(f"all results: {output / 'evaluations.csv'}")
+    print(f"front:       {output / 'pareto.csv'}")
+    if records:
+        print(f"plot:        {output / 'pareto.png'}")
+    return len(front)
+
+
+def _command_search(args) -> int:
+    from imcnas.config import load_config
+    from imcnas.sweep import load_sweep_dataset, run_sweep
+
+    config = _apply_overrides(load_config(args.config), args)
+    # Validate the space and load the data before the store is created, so bad input writes nothing.
+    from imcnas.search import SearchSpace
+
+    SearchSpace.from_dict(config.space)
+    dataset = load_sweep_dataset(config)
+    summary = run_sweep(config, dataset=dataset, progress=not args.no_progress)
+    print(
+        f"evaluated {summary.evaluated} candidates in {summary.seconds:.1f} s"
+        + (f" ({summary.resumed} resumed from the store)" if summary.resumed else "")
+        + (f", {summary.failed} failed (see the store)" if summary.failed else "")
+    )
+    _write_report(config)
+    return 0
+
+
+def _command_report(args) -> int:
+    from imcnas.config import load_config
+
+    config = _apply_overrides(load_config(args.config), args)
+    _write_report(config)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``imcnas`` command; returns the process exit status."""
+    args = _build_parser().parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("imcnas: %(levelname)s: %(message)s"))
+    package_logger = logging.getLogger("imcnas")
+    package_logger.addHandler(handler)
+    package_logger.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+
+    from imcnas.hardware.config import ConfigError
+
+    expected_errors: tuple[type[BaseException], ...] = (ConfigError, FileNotFoundError)
+    try:
+        from imcnas.data import DataError
+
+        expected_errors += (DataError,)
+    except ImportError:
+        pass
+    commands = {"search": _command_search, "resume": _command_search, "report": _command_report}
+    try:
+        return commands[args.command](args)
+    except expected_errors as error:
+        print(f"imcnas: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("imcnas: interrupted; finished candidates are in the store, run the same command to resume",
+              file=sys.stderr)
+        return 130
+    finally:
+        package_logger.removeHandler(handler)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

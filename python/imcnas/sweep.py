@@ -1,0 +1,213 @@
+"""Run a sweep: propose candidates, evaluate them (in parallel), store each result, observe.
+
+Every finished candidate is written to the store before the next one is awaited, so a killed
+sweep loses at most the candidates still being evaluated; running the same config again
+resumes it: stored candidates are fed back to the strategy and never evaluated twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+import traceback
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait, FIRST_COMPLETED
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from imcnas.candidate import Candidate
+from imcnas.config import OBJECTIVES, SweepConfig
+from imcnas.evaluate import EvaluationSettings, evaluate_candidate
+
+logger = logging.getLogger("imcnas.sweep")
+
+
+@dataclass
+class SweepSummary:
+    run_id: int
+    evaluated: int
+    """Candidates evaluated by this call (resumed ones excluded)."""
+    resumed: int
+    """Finished candidates found in the store at start."""
+    failed: int
+    seconds: float
+
+
+def objective_vector(metrics: dict[str, Any], objectives: Sequence[str]) -> np.ndarray:
+    """Return the objectives of one result as a vector in which every entry is minimised."""
+    values = []
+    for name in objectives:
+        value = float(metrics[name])
+        values.append(-value if OBJECTIVES[name][0] == "max" else value)
+    return np.asarray(values, dtype=np.float64)
+
+
+# Each worker process loads the dataset once, in its initializer, and keeps it here.
+_worker_dataset: Any = None
+
+
+def _init_worker(config: SweepConfig) -> None:
+    global _worker_dataset
+    import torch
+
+    torch.set_num_threads(1)
+    _worker_dataset = load_sweep_dataset(config)
+
+
+def _evaluate_in_worker(candidate: Candidate, settings: EvaluationSettings) -> dict[str, Any]:
+    return evaluate_candidate(candidate, _worker_dataset, settings)
+
+
+def load_sweep_dataset(config: SweepConfig) -> Any:
+    """Load the dataset a config names (raises imcnas.data's error for missing files)."""
+    from imcnas.data import load_dataset
+
+    root = config.data.root
+    if root is not None:
+        root = str((config.base_dir / root).resolve())
+    return load_dataset(
+        config.data.dataset,
+        train_samples=config.data.train_samples,
+        test_samples=config.data.test_samples,
+        seed=config.run.seed,
+        root=root,
+    )
+
+
+class _InlineExecutor(Executor):
+    """Runs each submission at once in this process; used for ``workers = 1``."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self._function = function
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # the caller records it as a failed candidate
+            future.set_exception(error)
+        return future
+
+
+def run_sweep(
+    config: SweepConfig,
+    *,
+    dataset: Any = None,
+    executor: Executor | None = None,
+    progress: bool = True,
+) -> SweepSummary:
+    """Run (or resume) the sweep that ``config`` describes and return a summary.
+
+    ``executor`` may be any :class:`concurrent.futures.Executor` (for example a Dask
+    ``Client.get_executor()``); by default ``workers`` local processes are used. Results
+    go to ``config.store_path``.
+    """
+    from imcnas.search import SearchSpace, make_strategy
+    from imcnas.store import ResultStore
+
+    space = SearchSpace.from_dict(config.space)
+    objectives = config.run.objectives
+    settings = EvaluationSettings(train=config.train, evaluate=config.evaluate, seed=config.run.seed)
+    if dataset is None:
+        dataset = load_sweep_dataset(config)
+
+    started = time.perf_counter()
+    store = ResultStore(config.store_path)
+    try:
+        run_id = store.begin_run(config.run.name, config.to_dict(), config.run.seed)
+        strategy = make_strategy(
+            config.run.strategy, space, seed=config.run.seed, population=config.run.population
+        )
+        finished = store.records(run_id, status="ok")
+        if finished:
+            strategy.observe([(record.candidate, objective_vector(record.metrics, objectives)) for record in finished])
+        done_keys = {record.key for record in store.records(run_id, status=None)}
+        resumed = len(finished)
+        remaining = config.run.evaluations - len(done_keys)
+        logger.info("run %s (id %d): %d stored, %d to evaluate", config.run.name, run_id, len(done_keys), remaining)
+
+        owned_executor = None
+        if executor is None:
+            if config.run.workers == 1:
+                import torch
+
+                torch.set_num_threads(1)
+                _install_dataset(dataset)
+                executor = _InlineExecutor(_evaluate_in_worker)
+            else:
+                context = multiprocessing.get_context("spawn")
+                owned_executor = executor = ProcessPoolExecutor(
+                    config.run.workers, mp_context=context, initializer=_init_worker, initargs=(config,)
+                )
+        try:
+            evaluated, failed = _evaluation_loop(
+                store, run_id, strategy, executor, settings, objectives, remaining, done_keys,
+                config.run.population, progress,
+            )
+        finally:
+            if owned_executor is not None:
+                owned_executor.shutdown(wait=True, cancel_futures=True)
+    finally:
+        store.close()
+    return SweepSummary(run_id, evaluated, resumed, failed, time.perf_counter() - started)
+
+
+def _install_dataset(dataset: Any) -> None:
+    global _worker_dataset
+    _worker_dataset = dataset
+
+
+def _evaluation_loop(
+    store: Any,
+    run_id: int,
+    strategy: Any,
+    executor: Executor,
+    settings: EvaluationSettings,
+    objectives: Sequence[str],
+    remaining: int,
+    done_keys: set[str],
+    population: int,
+    progress: bool,
+) -> tuple[int, int]:
+    from tqdm import tqdm
+
+    evaluated = failed = 0
+    bar = tqdm(total=max(remaining, 0), desc="evaluating", unit="cand", disable=not progress, leave=False)
+    try:
+        while evaluated < remaining:
+            proposals = [c for c in strategy.propose(min(population, remaining - evaluated)) if c.key() not in done_keys]
+            if not proposals:
+                logger.warning("strategy proposed no new candidates; stopping after %d evaluations", evaluated)
+                break
+            futures = {executor.submit(_evaluate_in_worker, c, settings): c for c in proposals}
+            observed = []
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    candidate = futures[future]
+                    error = future.exception()
+                    if error is None:
+                        metrics = future.result()
+                        store.add(run_id, candidate, metrics, status="ok")
+                        observed.append((candidate, objective_vector(metrics, objectives)))
+                    else:
+                        failed += 1
+                        text = "".join(traceback.format_exception_only(type(error), error)).strip()
+                        logger.warning("candidate %s failed: %s", candidate.key()[:12], text)
+                        store.add(run_id, candidate, None, status="failed", error=text)
+                    done_keys.add(candidate.key())
+                    evaluated += 1
+                    bar.update(1)
+            strategy.observe(observed)
+    finally:
+        bar.close()
+    return evaluated, failed
+
+
+def default_workers() -> int:
+    """Return the number of CPUs this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
