@@ -1,0 +1,172 @@
+"""Accuracy of a trained model on simulated IMC chips, over time after programming.
+
+Every IMC layer is programmed onto the crossbar simulator once per chip instance. The
+whole test set then runs through the model with each matrix product on the simulator
+(a conv as one batch of im2col rows) while bias, ReLU and pooling stay in float.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from imcnas.data.dataset import Dataset, stratified_subset
+from imcnas.hardware.config import HardwareConfig
+from imcnas.train.geometry import mvm_backend
+from imcnas.train.layers import IMCLayer, imc_layers
+from imcnas.train.trainer import predict
+
+logger = logging.getLogger(__name__)
+
+CHIP_EVAL_BATCH = 250
+"""Images per simulator pass; bounds the size of the im2col matrices."""
+
+
+@dataclass(frozen=True)
+class ChipAccuracy:
+    """Test accuracy of each simulated chip instance at each time after programming."""
+
+    times_s: tuple[float, ...]
+    """Times after programming, in seconds."""
+    per_chip: np.ndarray
+    """Accuracy in [0, 1], shape (chips, len(times_s))."""
+
+    @property
+    def mean(self) -> np.ndarray:
+        """Mean accuracy over chips at each time."""
+        return self.per_chip.mean(axis=0)
+
+    @property
+    def std(self) -> np.ndarray:
+        """Sample standard deviation (ddof=1) over chips at each time; 0 for one chip."""
+        if self.per_chip.shape[0] < 2:
+            return np.zeros(len(self.times_s))
+        return self.per_chip.std(axis=0, ddof=1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "times_s": list(self.times_s),
+            "mean": self.mean.tolist(),
+            "std": self.std.tolist(),
+            "per_chip": self.per_chip.tolist(),
+        }
+
+
+def derive_seed(seed: int, *keys: int) -> int:
+    """Return a 63-bit seed for the stream named by ``keys`` under ``seed``, independent of other keys."""
+    sequence = np.random.SeedSequence(entropy=seed, spawn_key=tuple(keys))
+    return int(sequence.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def evaluate_on_chip(
+    model: nn.Module,
+    dataset: Dataset,
+    hw: HardwareConfig,
+    *,
+    times_s: Sequence[float] = (86400.0,),
+    chips: int = 1,
+    seed: int,
+    device: Any = None,
+    test_samples: int | None = None,
+    drift_compensation: bool = False,
+    batch_size: int = CHIP_EVAL_BATCH,
+) -> ChipAccuracy:
+    """Return the test accuracy of ``model`` on ``chips`` simulated chips at each time in ``times_s``.
+
+    ``device`` is a device model, a preset name from ``DEVICE_PRESETS``, or ``None`` for
+    ideal devices (no programming noise, read noise, drift or faults); pass
+    ``hw.device`` to use the hardware's own preset. Chip ``c`` programs layer ``i`` with seed ``derive_seed(seed, c, i)``, so
+    chips differ and repeat for the same ``seed``. ``test_samples`` picks a stratified
+    subset of the test set (seeded by ``seed``).
+    """
+    from imcnas.sim import program_layer
+
+    times = tuple(float(t) for t in times_s)
+    if not times or any(not math.isfinite(t) or t < 0.0 for t in times):
+        raise ValueError(f"times_s must be a non-empty list of finite times >= 0 in seconds; got {tuple(times_s)}")
+    if isinstance(chips, bool) or not isinstance(chips, int) or chips < 1:
+        raise ValueError(f"chips must be a positive integer; got {chips!r}")
+    device_model = _resolve_device(device)
+    layers = [layer for _, layer in imc_layers(model)]
+    if not layers:
+        raise ValueError("the model has no IMC layers to map onto the chip; convert it with convert_module first")
+    for layer in layers:
+        layer._require_range()
+
+    images, labels = dataset.x_test, dataset.y_test
+    if test_samples is not None:
+        index = stratified_subset(labels, test_samples, seed)
+        images, labels = images[index], labels[index]
+
+    per_chip = np.zeros((chips, len(times)))
+    for chip in range(chips):
+        programmed = {
+            layer: program_layer(
+                _programmed_weights(layer),
+                hw,
+                w_bits=layer.w_bits,
+                device=device_model,
+                seed=derive_seed(seed, chip, index),
+                per_channel=False,
+                drift_compensation=drift_compensation,
+            )
+            for index, layer in enumerate(layers)
+        }
+        for time_index, t_seconds in enumerate(times):
+            backend = _SimulatorBackend(programmed, layers, t_seconds, read_seed=derive_seed(seed, chip, len(layers), time_index))
+            with mvm_backend(model, backend):
+                predictions = predict(model, images, batch_size)
+            per_chip[chip, time_index] = float(np.mean(predictions == labels))
+        logger.debug("chip %d accuracy %s at times %s s", chip, per_chip[chip], times)
+    return ChipAccuracy(times, per_chip)
+
+
+class _SimulatorBackend:
+    """Runs each IMC layer's product on its programmed simulator layer at one read time."""
+
+    def __init__(self, programmed: dict, layers: list[IMCLayer], t_seconds: float, read_seed: int) -> None:
+        self.programmed = programmed
+        self.layer_index = {layer: index for index, layer in enumerate(layers)}
+        self.t_seconds = t_seconds
+        self.read_seed = read_seed
+        self.calls = 0
+
+    def __call__(self, layer: IMCLayer, rows: torch.Tensor) -> torch.Tensor:
+        # The inputs go in already on the quantization grid (levels * scale, in float64):
+        # the simulator's own quantizer then recovers the same levels the software
+        # model uses, whatever float32/float64 rounding differences in the scale.
+        levels, scale = layer.input_levels(rows)
+        values = (levels.double() * scale.double()).numpy()
+        self.calls += 1
+        outputs = self.programmed[layer].forward(
+            values,
+            in_bits=layer.in_bits,
+            input_signed=False,
+            x_max=float(layer.x_max),
+            t_seconds=self.t_seconds,
+            read_seed=derive_seed(self.read_seed, self.layer_index[layer], self.calls),
+        )
+        return torch.from_numpy(np.ascontiguousarray(outputs, dtype=np.float32))
+
+
+def _programmed_weights(layer: IMCLayer) -> np.ndarray:
+    # Quantized weights in float64: their largest magnitude is exactly q_max * scale, so
+    # the simulator's per-layer quantizer reproduces the software levels exactly.
+    levels, scale = layer.weight_levels()
+    return (levels.double() * scale.double()).numpy()
+
+
+def _resolve_device(device: Any) -> Any:
+    from imcnas.hardware.devices import DEVICE_PRESETS
+
+    if isinstance(device, str):
+        if device not in DEVICE_PRESETS:
+            raise ValueError(f"unknown device preset {device!r}; valid presets are {', '.join(sorted(DEVICE_PRESETS))}")
+        return DEVICE_PRESETS[device]
+    return device

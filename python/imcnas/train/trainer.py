@@ -1,0 +1,171 @@
+"""Hardware-aware training of one candidate: dense training, structured pruning, noise-aware fine-tuning."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from imcnas.candidate import Candidate
+from imcnas.data.dataset import Dataset
+from imcnas.train.model import IMCNet, build_model
+from imcnas.train.noise import training_noise_std
+from imcnas.train.prune import prune_model
+
+logger = logging.getLogger(__name__)
+
+EVAL_BATCH = 1000
+"""Images per forward pass when measuring accuracy; bounds the memory of the float64 eval path."""
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Optimisation settings of :func:`train_candidate`."""
+
+    epochs: int = 3
+    """Dense training epochs (full passes over the training set)."""
+    batch_size: int = 64
+    lr: float = 1e-3
+    """Adam learning rate, for both dense training and fine-tuning."""
+    finetune_epochs: int = 1
+    """Epochs of training after pruning (run even when nothing is pruned)."""
+    noise: bool = True
+    """Inject device weight noise in every training forward."""
+    threads: int = 1
+    """Torch intra-op threads (``torch.set_num_threads``)."""
+    device: str | None = None
+    """Device preset that sets the noise level; ``None`` uses the candidate's hardware device."""
+    noise_std: float | None = None
+    """Weight noise std relative to max|W|, overriding the device-derived value when set."""
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "finetune_epochs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer; got {value!r}")
+        for name in ("batch_size", "threads"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}")
+        if not self.lr > 0.0:
+            raise ValueError(f"lr must be > 0; got {self.lr}")
+        if self.noise_std is not None and not self.noise_std >= 0.0:
+            raise ValueError(f"noise_std must be >= 0 or None; got {self.noise_std}")
+
+
+@dataclass
+class TrainedModel:
+    """Result of :func:`train_candidate`."""
+
+    model: IMCNet
+    """The trained and pruned network, in eval mode."""
+    software_accuracy: float
+    """Test-set accuracy of the quantized model in evaluation mode (no noise), in [0, 1]."""
+    train_time_s: float
+    """Wall time of training, pruning and fine-tuning, in seconds."""
+    noise_std: list[float] = field(default_factory=list)
+    """Training weight noise per layer, relative to max|W|."""
+    kept_channels: list[list[int]] = field(default_factory=list)
+    """Output channels each layer kept after pruning, as indices into the dense layer."""
+    losses: list[float] = field(default_factory=list)
+    """Mean training loss of each epoch, dense epochs first."""
+
+
+def train_candidate(candidate: Candidate, dataset: Dataset, settings: TrainSettings, seed: int) -> TrainedModel:
+    """Train ``candidate`` on ``dataset``: dense training, pruning, fine-tuning, then test accuracy.
+
+    Adam with the candidate's per-layer bits and pruning fractions. The result is
+    deterministic on CPU for the same inputs and ``seed``.
+    """
+    started = time.perf_counter()
+    torch.set_num_threads(settings.threads)
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+
+    noise_std = _noise_levels(candidate, settings)
+    model = build_model(
+        candidate.network, dataset.input_shape, dataset.n_classes, candidate.w_bits, candidate.in_bits
+    )
+    for layer, std in zip(model.weight_layers, noise_std):
+        layer.noise_std = std
+
+    x_train = torch.from_numpy(dataset.x_train)
+    y_train = torch.from_numpy(dataset.y_train)
+    losses = _fit(model, x_train, y_train, settings, settings.epochs, generator)
+    kept = prune_model(model, candidate.prune)
+    losses += _fit(model, x_train, y_train, settings, settings.finetune_epochs, generator)
+    train_time_s = time.perf_counter() - started
+
+    accuracy = software_accuracy(model, dataset)
+    logger.debug("trained %s in %.2f s: software accuracy %.4f", candidate.key()[:12], train_time_s, accuracy)
+    return TrainedModel(
+        model=model,
+        software_accuracy=accuracy,
+        train_time_s=train_time_s,
+        noise_std=noise_std,
+        kept_channels=[indices.tolist() for indices in kept],
+        losses=losses,
+    )
+
+
+def _noise_levels(candidate: Candidate, settings: TrainSettings) -> list[float]:
+    n_layers = candidate.network.n_weight_layers
+    if not settings.noise:
+        return [0.0] * n_layers
+    if settings.noise_std is not None:
+        return [settings.noise_std] * n_layers
+    device = settings.device or candidate.hardware.device
+    return [training_noise_std(device, candidate.hardware, bits) for bits in candidate.w_bits]
+
+
+def _fit(
+    model: IMCNet,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    settings: TrainSettings,
+    epochs: int,
+    generator: torch.Generator,
+) -> list[float]:
+    if epochs == 0:
+        return []
+    # A fresh optimizer: pruning replaced the parameters.
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+    model.train()
+    losses = []
+    for _ in range(epochs):
+        order = torch.randperm(len(y), generator=generator)
+        total = 0.0
+        for start in range(0, len(y), settings.batch_size):
+            batch = order[start : start + settings.batch_size]
+            loss = F.cross_entropy(model(x[batch]), y[batch])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        losses.append(total / len(y))
+    model.eval()
+    return losses
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, images: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
+    """Return the predicted class of each image, running ``model`` in eval mode in batches."""
+    model.eval()
+    predictions = []
+    for start in range(0, len(images), batch_size):
+        logits = model(torch.from_numpy(images[start : start + batch_size]))
+        predictions.append(logits.argmax(dim=1).numpy())
+    if not predictions:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(predictions)
+
+
+def software_accuracy(model: torch.nn.Module, dataset: Dataset) -> float:
+    """Return the test accuracy of the quantized model without device effects, in [0, 1]."""
+    if dataset.n_test == 0:
+        raise ValueError(f"{dataset.name} has no test images to measure accuracy on")
+    return float(np.mean(predict(model, dataset.x_test) == dataset.y_test))
