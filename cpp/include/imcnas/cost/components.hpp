@@ -1,0 +1,39 @@
+// Closed-form energy, area and delay of single periphery circuits.
+//
+// Each function prices one instance for one event; the estimator multiplies by the
+// counts of a layer. Energies are in pJ, areas in um^2, times in ns.
+#pragma once
+
+#include "imcnas/cost/technology.hpp"
+
+namespace imcnas::cost {
+
+// Area of `transistors` logic transistors, um^2.
+double transistors_area_um2(const Technology& tech, double transistors);
+
+// One ADC conversion at `bits` resolution. SAR: Walden FOM * 2^bits. Flash: one decision
+// of each of its 2^bits - 1 comparators. Both are non-decreasing in bits.
+double adc_energy_pj(const Technology& tech, int bits);
+// One ADC. SAR: comparator and logic per bit plus a 2^bits unit-capacitor DAC.
+// Flash: 2^bits - 1 comparators and a thermometer encoder of `bits` registers.
+double adc_area_um2(const Technology& tech, int bits);
+// One conversion. SAR resolves one bit per cycle; flash resolves all bits at once.
+double adc_conversion_ns(const Technology& tech, int bits);
+
+// Mean squared drive level E[x^2] of a row input over uniform dac_bits codes.
+double input_activity(const Technology& tech, int dac_bits);
+// Driving one row of a crossbar with `cols` cells for one input cycle: the row wire
+// charged to the read voltage plus the DAC's unit elements.
+double row_drive_energy_pj(const Technology& tech, int cols, int dac_bits);
+// One row driver with a dac_bits DAC.
+double row_driver_area_um2(const Technology& tech, int dac_bits);
+
+// One addition of `bits`-wide operands.
+double add_energy_pj(const Technology& tech, int bits);
+// An adder and its register, `bits` wide.
+double adder_register_area_um2(const Technology& tech, int bits);
+
+// Moving one bit over `length_mm` of on-chip wire.
+double wire_energy_pj(const Technology& tech, double length_mm);
+
+}  // namespace imcnas::cost

@@ -1,0 +1,78 @@
+// Closed-form periphery models; see components.hpp for what each prices.
+#include "imcnas/cost/components.hpp"
+
+#include <cmath>
+
+namespace imcnas::cost {
+
+namespace {
+
+constexpr double kUm2PerNm2 = 1e-6;
+
+double levels(int bits) { return std::ldexp(1.0, bits); }
+
+}  // namespace
+
+double transistors_area_um2(const Technology& tech, double transistors) {
+  const double f_nm = tech.feature_size_nm;
+  return transistors * tech.transistor_area_f2 * f_nm * f_nm * kUm2PerNm2;
+}
+
+double adc_energy_pj(const Technology& tech, int bits) {
+  if (tech.adc_type == AdcType::sar) {
+    return tech.sar_fom_fj * levels(bits) * 1e-3;
+  }
+  return tech.flash_comparator_energy_fj * (levels(bits) - 1.0) * 1e-3;
+}
+
+double adc_area_um2(const Technology& tech, int bits) {
+  if (tech.adc_type == AdcType::sar) {
+    return tech.sar_area_per_bit_um2 * bits + tech.sar_unit_cap_area_um2 * levels(bits);
+  }
+  const double comparators = levels(bits) - 1.0;
+  const double encoder = transistors_area_um2(tech, tech.register_bit_transistors * bits);
+  return transistors_area_um2(tech, tech.flash_comparator_transistors * comparators) + encoder;
+}
+
+double adc_conversion_ns(const Technology& tech, int bits) {
+  if (tech.adc_type == AdcType::sar) return tech.sar_cycle_ns * bits;
+  return tech.flash_conversion_ns;
+}
+
+double input_activity(const Technology& tech, int dac_bits) {
+  if (tech.input_activity_override >= 0.0) return tech.input_activity_override;
+
+  // E[(k / (L-1))^2] for k uniform on 0..L-1 is (2L - 1) / (6 (L - 1)).
+  const double l = levels(dac_bits);
+  return (2.0 * l - 1.0) / (6.0 * (l - 1.0));
+}
+
+double row_drive_energy_pj(const Technology& tech, int cols, int dac_bits) {
+  const double length_um = cols * tech.cell_width_f * tech.feature_size_nm * 1e-3;
+  const double wire_ff = tech.wire_cap_ff_per_um * length_um;
+  const double v = tech.read_voltage_v;
+  const double dac_fj = tech.dac_unit_energy_fj * (levels(dac_bits) - 1.0);
+  return (wire_ff * v * v + dac_fj) * 1e-3;
+}
+
+double row_driver_area_um2(const Technology& tech, int dac_bits) {
+  // Each DAC unit element is taken as two transistors (a source and its switch).
+  const double transistors = tech.driver_transistors + 2.0 * (levels(dac_bits) - 1.0);
+  return transistors_area_um2(tech, transistors);
+}
+
+double add_energy_pj(const Technology& tech, int bits) {
+  return tech.add_energy_fj_per_bit * bits * 1e-3;
+}
+
+double adder_register_area_um2(const Technology& tech, int bits) {
+  const double per_bit = tech.adder_bit_transistors + tech.register_bit_transistors;
+  return transistors_area_um2(tech, per_bit * bits);
+}
+
+double wire_energy_pj(const Technology& tech, double length_mm) {
+  const double cap_ff = tech.wire_cap_ff_per_um * length_mm * 1e3;
+  return tech.wire_activity * cap_ff * tech.vdd_v * tech.vdd_v * 1e-3;
+}
+
+}  // namespace imcnas::cost

@@ -1,0 +1,208 @@
+"""Technology table: the physical constants that price energy, latency and area.
+
+Each constant names where it comes from. "Estimate" marks a value chosen by judgment
+where no published figure was at hand; change it with :meth:`TechnologyTable.replace`.
+
+Sources:
+
+- NeuroSim V1.5: DNN+NeuroSim V1.5 C++ model, github.com/neurosim/NeuroSim,
+  ``Inference_pytorch/NeuroSIM`` (``Param.cpp``, ``SubArray.cpp``, ``MultilevelSenseAmp.cpp``).
+- Horowitz 2014: M. Horowitz, "Computing's energy problem (and what we can do about it)",
+  ISSCC 2014, energy table for 45 nm at 0.9 V, as tabulated in secondary sources.
+- Jonsson ADC survey: B. E. Jonsson, ADC performance survey updates 2011-2013,
+  converterpassion.wordpress.com (Walden FOM P / (2^ENOB f_s); best SAR designs 2-10 fJ).
+- Murmann survey: B. Murmann, "ADC Performance Survey 1997-2022", github.com/bmurmann/ADC-survey.
+- Park 2013: S. Park et al., "40.4fJ/bit/mm low-swing on-chip signaling ... in 45nm SOI CMOS",
+  DATE 2013 (a low-swing lower bound for the wire energy below).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from imcnas.hardware.config import ConfigError
+
+ADC_TYPES = ("sar", "flash")
+
+# C V^2 scaling from Horowitz's 45 nm / 0.9 V figures to 22 nm / 0.8 V, taking the switched
+# capacitance proportional to the feature size. The scaling rule is an estimate.
+_SCALE_45NM_TO_22NM = (22.0 / 45.0) * (0.8 / 0.9) ** 2
+
+
+@dataclass(frozen=True)
+class DeviceConductance:
+    """Conductance range of a memory device as the cost model uses it."""
+
+    g_min_us: float
+    """Conductance of the lowest level, microsiemens."""
+    g_max_us: float
+    """Conductance of the highest level, microsiemens."""
+    source: str = ""
+    """Where the values come from."""
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.g_min_us) and self.g_min_us >= 0.0):
+            raise ConfigError(f"g_min_us must be a non-negative finite number, got {self.g_min_us}")
+        if not (math.isfinite(self.g_max_us) and self.g_max_us > self.g_min_us):
+            raise ConfigError(f"g_max_us must exceed g_min_us={self.g_min_us}, got {self.g_max_us}")
+
+    @classmethod
+    def from_resistance(cls, r_on_ohm: float, on_off_ratio: float, source: str = "") -> "DeviceConductance":
+        """Build the range from the on-state resistance (ohm) and the on/off ratio."""
+        g_max_us = 1e6 / r_on_ohm
+        return cls(g_min_us=g_max_us / on_off_ratio, g_max_us=g_max_us, source=source)
+
+
+# NeuroSim V1.5 Param.cpp default RRAM: R_on = 100 kOhm, R_off = 17 * R_on.
+RRAM_NEUROSIM_100K = DeviceConductance.from_resistance(
+    100e3, 17.0, source="NeuroSim V1.5 Param.cpp default resistanceOn/resistanceOff"
+)
+
+
+@dataclass(frozen=True)
+class TechnologyTable:
+    """Constants of one technology node for the analytical cost model.
+
+    Field names carry their units. Validated on construction: an invalid value raises
+    :class:`~imcnas.hardware.config.ConfigError` naming it.
+    """
+
+    name: str = "22nm"
+    """Label of the table, reported with every estimate."""
+    feature_size_nm: float = 22.0
+    """Feature size F, the unit of cell and transistor areas (the node)."""
+    vdd_v: float = 0.8
+    """Supply of the digital periphery. Estimate for a 22 nm low-power process."""
+    read_voltage_v: float = 0.55
+    """Full-scale row input. NeuroSim V1.5 Param.cpp, readVoltage at technode 22."""
+    read_pulse_ns: float = 10.0
+    """Minimum time a row input is applied per read. NeuroSim V1.5 Param.cpp, readPulseWidth."""
+    cell_area_f2: float = 48.0
+    """1T1R cell footprint, 4F x 12F. NeuroSim V1.5 Param.cpp (heightInFeatureSize1T1R,
+    widthInFeatureSize1T1R)."""
+    cell_width_f: float = 12.0
+    """Cell pitch along a row, in F. NeuroSim V1.5 Param.cpp, widthInFeatureSize1T1R."""
+    cell_height_f: float = 4.0
+    """Cell pitch along a column, in F. NeuroSim V1.5 Param.cpp, heightInFeatureSize1T1R."""
+    transistor_area_f2: float = 280.0 / 6.0
+    """Footprint of one logic transistor: the 280 F^2 6T SRAM cell of NeuroSim V1.5 Param.cpp
+    (10F x 28F above 14 nm) over its six transistors. Using it for logic is an estimate."""
+
+    adc_type: str = "sar"
+    """``sar`` (energy from a Walden FOM) or ``flash`` (2^bits - 1 comparators)."""
+    sar_fom_fj: float = 10.0
+    """Walden FOM of the SAR ADC, fJ per conversion step. The best SAR designs in the Jonsson
+    ADC survey reach 2-10 fJ; 10 fJ for a non-record design is an estimate."""
+    sar_cycle_ns: float = 0.25
+    """One SAR bit cycle, so an 8-bit conversion takes 2 ns. Estimate."""
+    sar_area_per_bit_um2: float = 5.0
+    """SAR comparator and logic area per resolved bit. Estimate."""
+    sar_unit_cap_area_um2: float = 0.5
+    """Area of one unit capacitor of the SAR's binary-weighted DAC. Estimate."""
+    flash_comparator_energy_fj: float = 0.5
+    """One comparator decision: about ten minimum gates of ~0.08 fF switched at 0.8 V. Estimate."""
+    flash_comparator_transistors: float = 9.0
+    """Transistors per comparator. NeuroSim V1.5 MultilevelSenseAmp.cpp sizes each sense-amplifier
+    level as nine minimum transistors."""
+    flash_conversion_ns: float = 1.0
+    """One flash conversion. NeuroSim V1.5 MultilevelSenseAmp.cpp, voltage-mode latency per column."""
+
+    dac_unit_energy_fj: float = 1.0
+    """One unit element of a row DAC for one input cycle (a 1-bit driver has one). Estimate."""
+    driver_transistors: float = 4.0
+    """Row driver footprint without its DAC elements, in transistors. Estimate."""
+    wire_cap_ff_per_um: float = 0.2
+    """On-chip wire capacitance. NeuroSim V1.5 SubArray.cpp bit-line capacitance (0.2 fF/um)."""
+    wire_activity: float = 0.5
+    """Fraction of bus bits that toggle, for random data. Estimate. With the defaults a bit costs
+    64 fJ/mm, above the 40.4 fJ/bit/mm low-swing link of Park 2013."""
+
+    add_energy_fj_per_bit: float = (0.03 / 8 + 0.1 / 32) / 2 * 1e3 * _SCALE_45NM_TO_22NM
+    """Adder energy per operand bit. Horowitz 2014: 8-bit add 0.03 pJ, 32-bit add 0.1 pJ at
+    45 nm; their mean per bit scaled to 22 nm / 0.8 V by C V^2 (the scaling is an estimate)."""
+    adder_bit_transistors: float = 28.0
+    """Transistors of one full-adder bit (a 28-transistor mirror adder). Estimate."""
+    register_bit_transistors: float = 20.0
+    """Transistors of one flip-flop bit. Estimate."""
+    sram_energy_pj_per_bit: float = 10.0 / 64 * _SCALE_45NM_TO_22NM
+    """Buffer read or write per bit. Horowitz 2014: 10 pJ per 64-bit access of an 8 KB SRAM at
+    45 nm, scaled to 22 nm / 0.8 V by C V^2 (the scaling is an estimate)."""
+    sram_cell_area_f2: float = 280.0
+    """6T SRAM cell, 10F x 28F. NeuroSim V1.5 Param.cpp for nodes above 14 nm."""
+
+    arrays_per_pe: int = 4
+    """Crossbars per processing element (2 x 2). Estimate."""
+    pes_per_tile: int = 16
+    """Processing elements per tile (4 x 4). Estimate."""
+    tile_buffer_kib: float = 64.0
+    """SRAM buffer per tile, KiB. Estimate."""
+    bus_width_bits: int = 256
+    """Width of the bus across a tile. Estimate."""
+    wire_pitch_nm: float = 80.0
+    """Bus wire pitch: twice the 40 nm wire width of NeuroSim V1.5 Param.cpp at 22 nm."""
+    input_activity: float | None = None
+    """Mean squared row drive E[x^2]; ``None`` takes uniform input codes (0.5 for 1-bit DACs)."""
+
+    devices: Mapping[str, DeviceConductance] = field(
+        default_factory=lambda: {"rram": RRAM_NEUROSIM_100K}
+    )
+    """Conductance ranges by device name. A device missing here is taken from the
+    ``g_min_us`` / ``g_max_us`` of :data:`imcnas.hardware.devices.DEVICE_PRESETS`."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "devices", dict(self.devices))
+        if self.adc_type not in ADC_TYPES:
+            raise ConfigError(f"adc_type must be one of {', '.join(ADC_TYPES)}; got {self.adc_type!r}")
+        for name, value in self.devices.items():
+            if not isinstance(value, DeviceConductance):
+                raise ConfigError(f"devices[{name!r}] must be a DeviceConductance, got {value!r}")
+        try:
+            self.to_core().validate()  # the C++ checks name the invalid field
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+
+    def conductance(self, device: str) -> DeviceConductance:
+        """Return the conductance range of ``device`` (this table first, then the device presets)."""
+        if device in self.devices:
+            return self.devices[device]
+
+        from imcnas.hardware.devices import DEVICE_PRESETS
+
+        preset = DEVICE_PRESETS.get(device)
+        g_min = getattr(preset, "g_min_us", None)
+        g_max = getattr(preset, "g_max_us", None)
+        if g_min is None or g_max is None:
+            raise ConfigError(
+                f"no conductance range for device {device!r}: add it to TechnologyTable.devices "
+                "or to imcnas.hardware.devices.DEVICE_PRESETS"
+            )
+        return DeviceConductance(float(g_min), float(g_max), source=f"DEVICE_PRESETS[{device!r}]")
+
+    def replace(self, **changes: Any) -> "TechnologyTable":
+        """Return a copy with ``changes`` applied and validated."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the table as a JSON-ready dict."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "devices"}
+        values["devices"] = {name: dataclasses.asdict(g) for name, g in self.devices.items()}
+        return values
+
+    def to_core(self) -> Any:
+        """Return the table as the C++ ``imcnas._core.cost.Technology`` struct."""
+        from imcnas._core import cost as core
+
+        tech = core.Technology()
+        for f in dataclasses.fields(self):
+            if f.name in ("name", "devices", "input_activity"):
+                continue
+            setattr(tech, f.name, getattr(self, f.name))
+        tech.input_activity_override = -1.0 if self.input_activity is None else self.input_activity
+        return tech
+
+
+TECH_22NM = TechnologyTable()
+"""Default 22 nm table: NeuroSim V1.5 array and cell parameters, Horowitz 2014 digital energies."""
