@@ -47,7 +47,23 @@ def relative_weight_noise(
 def training_noise_std(device: object, hw: HardwareConfig, w_bits: int) -> float:
     """Return the training weight noise relative to max|W| for ``device`` mapped with ``hw``.
 
-    ``device`` is a preset name or a device model. Programming noise and read noise
-    (taken as independent) both count.
+    ``device`` is a preset name or a :class:`~imcnas.hardware.devices.DeviceModel`.
+    Programming noise (drawn once per chip) and read noise (drawn per read) are taken as
+    independent and both count, because training sees a fresh draw every forward.
     """
-    raise NotImplementedError
+    from imcnas.hardware.devices import DeviceModel, get_device
+
+    model = get_device(device) if isinstance(device, str) else device
+    if not isinstance(model, DeviceModel):
+        raise TypeError(f"device must be a preset name or a DeviceModel; got {type(model).__name__}")
+    coefficients = model.programming_sigma_coeffs()
+
+    def sigma_us(conductance_us: float) -> float:
+        ratio = conductance_us / model.g_max_us
+        programming = max(model.g_max_us * sum(c * ratio**k for k, c in enumerate(coefficients)), 0.0)
+        read = model.read_noise * conductance_us
+        return math.hypot(programming, read)
+
+    # NOTE: drift is left out: a global drift is a scale that drift compensation removes,
+    # and the device-to-device spread of nu is not injected in training yet.
+    return relative_weight_noise(sigma_us, model.g_min_us, model.g_max_us, hw.cell_bits, w_bits)
