@@ -1,0 +1,84 @@
+"""ADC range rules shared by the C++ simulator and the NumPy reference, and lossless widths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from imcnas.hardware.config import HardwareConfig
+from imcnas.hardware.devices import DeviceModel
+
+
+@dataclass(frozen=True)
+class AdcTransfer:
+    """A uniform converter: code = clip(round_half_away(p / step), -L or 0, L)."""
+
+    step: float
+    """Unit-cell currents per code (a power of two >= 1)."""
+    max_code: int
+    """L, the largest code magnitude."""
+    is_signed: bool
+    """Sign-magnitude converter (2L+1 levels, zero exact) or unsigned (L+1 levels)."""
+
+
+def unit_conductance_us(hw: HardwareConfig, device: DeviceModel) -> float:
+    """Return dG = (g_max - g_min) / (2^cell_bits - 1) in uS, one level step."""
+    return (device.g_max_us - device.g_min_us) / (2**hw.cell_bits - 1)
+
+
+def g_min_units(hw: HardwareConfig, device: DeviceModel) -> float:
+    """Return g0 = g_min / dG, the level-0 conductance in unit-cell conductances."""
+    return device.g_min_us / unit_conductance_us(hw, device)
+
+
+def max_conversion_input(hw: HardwareConfig, device: DeviceModel) -> float:
+    """Return the largest input one conversion can see, in unit-cell currents.
+
+    It is xbar_rows * (2^dac_bits - 1) * (2^cell_bits - 1) for the difference current, and
+    xbar_rows * (2^dac_bits - 1) * (2^cell_bits - 1 + g0) per column, where G_min flows too.
+    """
+    top_cell = 2**hw.cell_bits - 1
+    if hw.adc_conversion == "per_column":
+        top_cell += g_min_units(hw, device)
+    return hw.xbar_rows * (2**hw.dac_bits - 1) * top_cell
+
+
+def adc_transfer(hw: HardwareConfig, device: DeviceModel, *, input_signed: bool) -> AdcTransfer:
+    """Return the converter of ``hw`` for one conversion.
+
+    Difference conversion is signed. Per-column conversion is unsigned for unsigned inputs;
+    signed inputs drive bipolar column currents, so it then spends one bit on the sign.
+    """
+    is_signed = hw.adc_conversion == "difference" or input_signed
+    max_code = 2 ** (hw.adc_bits - 1) - 1 if is_signed else 2**hw.adc_bits - 1
+    if max_code < 1:
+        raise ValueError(
+            f"adc_bits={hw.adc_bits} cannot convert the bipolar column currents of signed "
+            "inputs; use adc_bits >= 2"
+        )
+    step = 1.0
+    if hw.adc_mode == "full_range":
+        p_max = max_conversion_input(hw, device)
+        while step * max_code < p_max:
+            step *= 2.0
+    return AdcTransfer(step=step, max_code=max_code, is_signed=is_signed)
+
+
+def lossless_adc_bits(
+    hw: HardwareConfig, device: DeviceModel | None = None, *, input_signed: bool = False
+) -> int:
+    """Return the smallest adc_bits at which the ADC of ``hw`` reproduces every sum exactly.
+
+    The ADC is lossless when its step is one unit-cell current and its top code L covers
+    the largest possible input: L >= max_conversion_input. The answer depends on the
+    crossbar rows, dac_bits, cell_bits, the conversion and (per column) the on/off ratio,
+    and is the same for ``full_range`` and ``granular`` mode.
+    """
+    from imcnas.hardware.devices import DEVICE_PRESETS
+
+    device = device if device is not None else DEVICE_PRESETS[hw.device]
+    p_max = max_conversion_input(hw, device)
+    is_signed = hw.adc_conversion == "difference" or input_signed
+    bits = 1
+    while (2 ** (bits - 1) - 1 if is_signed else 2**bits - 1) < p_max:
+        bits += 1
+    return bits
