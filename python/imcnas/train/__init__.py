@@ -1,6 +1,6 @@
 """Hardware-aware training (torch): IMC layers, network building, pruning, training and chip evaluation."""
 
-from imcnas.train.chip import ChipAccuracy, derive_seed, evaluate_on_chip
+from imcnas.train.chip import ChipAccuracy, derive_seed, evaluate_on_chip, predict_on_chip, program_chip
 from imcnas.train.geometry import layer_geometry, mvm_backend
 from imcnas.train.layers import IMCConv2d, IMCLayer, IMCLinear, calibrate_input_ranges, convert_module, imc_layers
 from imcnas.train.model import IMCNet, build_model
@@ -25,6 +25,8 @@ __all__ = [
     "layer_geometry",
     "mvm_backend",
     "predict",
+    "predict_on_chip",
+    "program_chip",
     "prune_model",
     "relative_weight_noise",
     "software_accuracy",

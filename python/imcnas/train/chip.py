@@ -80,13 +80,14 @@ def evaluate_on_chip(
     """Return the test accuracy of ``model`` on ``chips`` simulated chips at each time in ``times_s``.
 
     ``device`` is a device model, a preset name from ``DEVICE_PRESETS``, or ``None`` for
-    ideal devices (no programming noise, read noise, drift or faults); pass
-    ``hw.device`` to use the hardware's own preset. Chip ``c`` programs layer ``i`` with seed ``derive_seed(seed, c, i)``, so
-    chips differ and repeat for the same ``seed``. ``test_samples`` picks a stratified
-    subset of the test set (seeded by ``seed``).
-    """
-    from imcnas.sim import program_layer
+    the ``hw.device`` preset with every non-ideality off (ideal devices with its
+    conductance range). Pass ``hw.device`` to simulate the hardware's own preset.
 
+    Chip ``c`` is programmed from ``derive_seed(seed, c, 0)`` and read at time index ``j``
+    from ``derive_seed(seed, c, 1, j)``, so chips differ and the result repeats for the
+    same ``seed``. ``test_samples`` picks a stratified subset of the test set, seeded by
+    ``seed``. Returns the accuracy of every chip at every time.
+    """
     times = tuple(float(t) for t in times_s)
     if not times or any(not math.isfinite(t) or t < 0.0 for t in times):
         raise ValueError(f"times_s must be a non-empty list of finite times >= 0 in seconds; got {tuple(times_s)}")
@@ -96,9 +97,6 @@ def evaluate_on_chip(
     layers = [layer for _, layer in imc_layers(model)]
     if not layers:
         raise ValueError("the model has no IMC layers to map onto the chip; convert it with convert_module first")
-    for layer in layers:
-        layer._require_range()
-
     images, labels = dataset.x_test, dataset.y_test
     if test_samples is not None:
         index = stratified_subset(labels, test_samples, seed)
@@ -106,25 +104,61 @@ def evaluate_on_chip(
 
     per_chip = np.zeros((chips, len(times)))
     for chip in range(chips):
-        programmed = {
-            layer: program_layer(
-                _programmed_weights(layer),
-                hw,
-                w_bits=layer.w_bits,
-                device=device_model,
-                seed=derive_seed(seed, chip, index),
-                per_channel=False,
-                drift_compensation=drift_compensation,
-            )
-            for index, layer in enumerate(layers)
-        }
+        programmed = program_chip(
+            model, hw, device=device_model, seed=derive_seed(seed, chip, 0), drift_compensation=drift_compensation
+        )
         for time_index, t_seconds in enumerate(times):
-            backend = _SimulatorBackend(programmed, layers, t_seconds, read_seed=derive_seed(seed, chip, len(layers), time_index))
-            with mvm_backend(model, backend):
-                predictions = predict(model, images, batch_size)
+            predictions = predict_on_chip(
+                model,
+                programmed,
+                images,
+                t_seconds=t_seconds,
+                read_seed=derive_seed(seed, chip, 1, time_index),
+                batch_size=batch_size,
+            )
             per_chip[chip, time_index] = float(np.mean(predictions == labels))
         logger.debug("chip %d accuracy %s at times %s s", chip, per_chip[chip], times)
     return ChipAccuracy(times, per_chip)
+
+
+def program_chip(
+    model: nn.Module, hw: HardwareConfig, *, device: Any = None, seed: int, drift_compensation: bool = False
+) -> dict[IMCLayer, Any]:
+    """Program every IMC layer of ``model`` onto one simulated chip; returns the simulator layers by layer.
+
+    Layer ``i`` is programmed with seed ``derive_seed(seed, i)``. ``device`` is as in
+    :func:`evaluate_on_chip`.
+    """
+    from imcnas.sim import program_layer
+
+    device_model = _resolve_device(device)
+    programmed = {}
+    for index, (_, layer) in enumerate(imc_layers(model)):
+        layer._require_range()
+        programmed[layer] = _program(
+            program_layer, layer, hw, device=device_model, seed=derive_seed(seed, index),
+            drift_compensation=drift_compensation,
+        )
+    return programmed
+
+
+def predict_on_chip(
+    model: nn.Module,
+    programmed: dict[IMCLayer, Any],
+    images: np.ndarray,
+    *,
+    t_seconds: float,
+    read_seed: int = 0,
+    batch_size: int = CHIP_EVAL_BATCH,
+) -> np.ndarray:
+    """Return the predicted classes of ``images`` with every matrix product on the programmed chip at ``t_seconds``."""
+    layers = [layer for _, layer in imc_layers(model)]
+    missing = [index for index, layer in enumerate(layers) if layer not in programmed]
+    if missing:
+        raise ValueError(f"IMC layers {missing} are not programmed; call program_chip on this model after pruning")
+    backend = _SimulatorBackend(programmed, layers, t_seconds, read_seed)
+    with mvm_backend(model, backend):
+        return predict(model, images, batch_size)
 
 
 class _SimulatorBackend:
@@ -138,28 +172,30 @@ class _SimulatorBackend:
         self.calls = 0
 
     def __call__(self, layer: IMCLayer, rows: torch.Tensor) -> torch.Tensor:
-        # The inputs go in already on the quantization grid (levels * scale, in float64):
-        # the simulator's own quantizer then recovers the same levels the software
-        # model uses, whatever float32/float64 rounding differences in the scale.
-        levels, scale = layer.input_levels(rows)
-        values = (levels.double() * scale.double()).numpy()
+        # The layer's own input quantizer feeds the DACs, and the output is scaled exactly
+        # as IMCLayer.integer_mvm scales the exact level product.
+        x_levels, x_scale = layer.input_levels(rows)
+        _, w_scale = layer.weight_levels()
         self.calls += 1
-        outputs = self.programmed[layer].forward(
-            values,
+        y_int = self.programmed[layer].forward_int(
+            x_levels.numpy().astype(np.int64),
             in_bits=layer.in_bits,
             input_signed=False,
-            x_max=float(layer.x_max),
             t_seconds=self.t_seconds,
             read_seed=derive_seed(self.read_seed, self.layer_index[layer], self.calls),
         )
-        return torch.from_numpy(np.ascontiguousarray(outputs, dtype=np.float32))
+        return (torch.from_numpy(y_int) * (w_scale.double() * x_scale.double())).float()
 
 
-def _programmed_weights(layer: IMCLayer) -> np.ndarray:
-    # Quantized weights in float64: their largest magnitude is exactly q_max * scale, so
-    # the simulator's per-layer quantizer reproduces the software levels exactly.
-    levels, scale = layer.weight_levels()
-    return (levels.double() * scale.double()).numpy()
+def _program(program_layer: Any, layer: IMCLayer, hw: HardwareConfig, **options: Any) -> Any:
+    # The crossbars store the software levels themselves. Every nonzero level set has
+    # max |level| = q_max, so the simulator's quantizer finds scale 1 and keeps them.
+    levels, _ = layer.weight_levels()
+    levels = levels.double().numpy()
+    programmed = program_layer(levels, hw, w_bits=layer.w_bits, per_channel=False, **options)
+    if not np.array_equal(programmed.weight_int, levels):
+        raise RuntimeError(f"the simulator changed the weight levels of a {layer.n_out}x{layer.n_in} layer")
+    return programmed
 
 
 def _resolve_device(device: Any) -> Any:
