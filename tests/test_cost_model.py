@@ -125,10 +125,13 @@ def test_energy_matches_hand_computation() -> None:
 
     g = tech.conductance("rram")
     conversions = 3 * 4 * 1 * 20 * 2  # n_mvm * cycles * row tiles * (n_out * slices)
-    read_ns = max(tech.read_pulse_ns, 4 * tech.sar_cycle_ns * 5)
+    f_um = tech.feature_size_nm * 1e-3
+    row_um, col_um = 128 * tech.cell_width_f * f_um, 128 * tech.cell_height_f * f_um
+    settle_ns = 0.38 * tech.wire_res_ohm_per_um * tech.wire_cap_ff_per_um * 1e-6 * (row_um**2 + col_um**2)
+    read_ns = tech.read_pulse_ns + settle_ns + 4 * tech.sar_cycle_ns * 5
     g_mean = g.g_min_us + (g.g_max_us - g.g_min_us) / 4
     cell_reads = 3 * 4 * 100 * (20 * 2 * 2)
-    array_pj = cell_reads * 0.5 * tech.read_voltage_v**2 * g_mean * read_ns * 1e-3
+    array_pj = cell_reads * 0.5 * tech.read_voltage_v**2 * g_mean * tech.read_pulse_ns * 1e-3
     adc_pj = conversions * tech.sar_fom_fj * 2**5 * 1e-3
     assert report.breakdown_energy["array"] == pytest.approx(array_pj, rel=1e-12)
     assert report.breakdown_energy["adc"] == pytest.approx(adc_pj, rel=1e-12)

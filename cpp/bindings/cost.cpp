@@ -59,9 +59,11 @@ void bind_technology(py::module_& m) {
   IMCNAS_TECH_FIELD(flash_comparator_energy_fj);
   IMCNAS_TECH_FIELD(flash_comparator_transistors);
   IMCNAS_TECH_FIELD(flash_conversion_ns);
+  IMCNAS_TECH_FIELD(flash_regeneration_ns_per_bit);
   IMCNAS_TECH_FIELD(dac_unit_energy_fj);
   IMCNAS_TECH_FIELD(driver_transistors);
   IMCNAS_TECH_FIELD(wire_cap_ff_per_um);
+  IMCNAS_TECH_FIELD(wire_res_ohm_per_um);
   IMCNAS_TECH_FIELD(wire_activity);
   IMCNAS_TECH_FIELD(add_energy_fj_per_bit);
   IMCNAS_TECH_FIELD(adder_bit_transistors);

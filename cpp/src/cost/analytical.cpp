@@ -43,17 +43,19 @@ LayerCost AnalyticalEstimator::estimate_layer(const LayerShape& layer, const Har
   const double n_mvm = static_cast<double>(layer.n_mvm);
   const double cycles = n_mvm * m.input_cycles;  // row-input cycles of one weight copy set
 
-  // One read holds the row inputs for the read pulse, and at least until the last of the
-  // multiplexed conversions of each ADC is done.
+  // One read integrates the cell currents for the read pulse, lets the wires settle, then
+  // converts the held column values one ADC input after another.
   const double conversion_ns = adc_conversion_ns(t, hw.adc_bits);
-  const double read_ns = std::max(t.read_pulse_ns, m.conversions_per_adc * conversion_ns);
+  const double read_ns = t.read_pulse_ns + wire_settle_ns(t, hw.xbar_rows, hw.xbar_cols) +
+                         m.conversions_per_adc * conversion_ns;
 
   // Energy. Array: V^2 * G * t per cell read, with E[x^2] of the input codes and the mean
   // cell conductance when slice levels are uniform and, in each differential pair, one cell
   // carries the level while the other stays at G_min: G_min + (G_max - G_min) / 4.
   const double activity = input_activity(t, hw.dac_bits);
   const double g_mean_us = hw.g_min_us + 0.25 * (hw.g_max_us - hw.g_min_us);
-  const double cell_read_pj = t.read_voltage_v * t.read_voltage_v * g_mean_us * read_ns * 1e-3;
+  const double cell_read_pj =
+      t.read_voltage_v * t.read_voltage_v * g_mean_us * t.read_pulse_ns * 1e-3;
   const double cell_reads = cycles * n_in * static_cast<double>(m.bitlines);
   const double row_drives = cycles * n_in * static_cast<double>(m.col_tiles);
   const double output_bits = n_mvm * n_out * layer.in_bits;

@@ -36,7 +36,15 @@ double adc_area_um2(const Technology& tech, int bits) {
 
 double adc_conversion_ns(const Technology& tech, int bits) {
   if (tech.adc_type == AdcType::sar) return tech.sar_cycle_ns * bits;
-  return tech.flash_conversion_ns;
+  return tech.flash_conversion_ns + tech.flash_regeneration_ns_per_bit * bits;
+}
+
+double wire_settle_ns(const Technology& tech, int rows, int cols) {
+  const double f_um = tech.feature_size_nm * 1e-3;
+  const double row_um = cols * tech.cell_width_f * f_um;
+  const double col_um = rows * tech.cell_height_f * f_um;
+  const double rc_per_um2_ns = tech.wire_res_ohm_per_um * tech.wire_cap_ff_per_um * 1e-6;
+  return 0.38 * rc_per_um2_ns * (row_um * row_um + col_um * col_um);
 }
 
 double input_activity(const Technology& tech, int dac_bits) {

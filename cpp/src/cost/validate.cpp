@@ -78,6 +78,8 @@ void Technology::validate() const {
   require_positive("flash_comparator_energy_fj", flash_comparator_energy_fj);
   require_positive("flash_comparator_transistors", flash_comparator_transistors);
   require_positive("flash_conversion_ns", flash_conversion_ns);
+  require_non_negative("flash_regeneration_ns_per_bit", flash_regeneration_ns_per_bit);
+  require_non_negative("wire_res_ohm_per_um", wire_res_ohm_per_um);
   require_non_negative("dac_unit_energy_fj", dac_unit_energy_fj);
   require_non_negative("driver_transistors", driver_transistors);
   require_non_negative("wire_cap_ff_per_um", wire_cap_ff_per_um);

@@ -79,7 +79,8 @@ class TechnologyTable:
     read_voltage_v: float = 0.55
     """Full-scale row input. NeuroSim V1.5 Param.cpp, readVoltage at technode 22."""
     read_pulse_ns: float = 10.0
-    """Minimum time a row input is applied per read. NeuroSim V1.5 Param.cpp, readPulseWidth."""
+    """Time a row input is applied, and cell currents integrated, per read. NeuroSim V1.5
+    Param.cpp, readPulseWidth."""
     cell_area_f2: float = 48.0
     """1T1R cell footprint, 4F x 12F. NeuroSim V1.5 Param.cpp (heightInFeatureSize1T1R,
     widthInFeatureSize1T1R)."""
@@ -108,7 +109,11 @@ class TechnologyTable:
     """Transistors per comparator. NeuroSim V1.5 MultilevelSenseAmp.cpp sizes each sense-amplifier
     level as nine minimum transistors."""
     flash_conversion_ns: float = 1.0
-    """One flash conversion. NeuroSim V1.5 MultilevelSenseAmp.cpp, voltage-mode latency per column."""
+    """One flash conversion, before the resolution term. NeuroSim V1.5 MultilevelSenseAmp.cpp,
+    voltage-mode latency per column."""
+    flash_regeneration_ns_per_bit: float = 0.014
+    """Extra latch regeneration per bit of resolution: a comparator needs tau * ln 2 longer to
+    resolve half the input step. tau = 20 ps at 22 nm is an estimate."""
 
     dac_unit_energy_fj: float = 1.0
     """One unit element of a row DAC for one input cycle (a 1-bit driver has one). Estimate."""
@@ -116,6 +121,9 @@ class TechnologyTable:
     """Row driver footprint without its DAC elements, in transistors. Estimate."""
     wire_cap_ff_per_um: float = 0.2
     """On-chip wire capacitance. NeuroSim V1.5 SubArray.cpp bit-line capacitance (0.2 fF/um)."""
+    wire_res_ohm_per_um: float = 2.97e-8 / (40e-9 * 1.9 * 40e-9) * 1e-6
+    """Resistance of a 40 nm wide wire with aspect ratio 1.9 and resistivity 2.97e-8 ohm m, the
+    22 nm wire of NeuroSim V1.5 Param.cpp (its barrier-thickness correction left out)."""
     wire_activity: float = 0.5
     """Fraction of bus bits that toggle, for random data. Estimate. With the defaults a bit costs
     64 fJ/mm, above the 40.4 fJ/bit/mm low-swing link of Park 2013."""

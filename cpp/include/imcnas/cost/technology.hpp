@@ -13,7 +13,7 @@ struct Technology {
   double feature_size_nm = 22.0;    // F, the unit of the cell and transistor areas
   double vdd_v = 0.8;               // supply of the digital periphery
   double read_voltage_v = 0.55;     // amplitude of a full-scale row input
-  double read_pulse_ns = 10.0;      // time the row input is applied in one read cycle
+  double read_pulse_ns = 10.0;      // time the row input is applied (integrated) per read
   double cell_area_f2 = 48.0;       // memory cell footprint in F^2
   double cell_width_f = 12.0;       // cell pitch along a row (word line) in F
   double cell_height_f = 4.0;       // cell pitch along a column (bit line) in F
@@ -26,11 +26,13 @@ struct Technology {
   double sar_unit_cap_area_um2 = 0.5;       // one unit capacitor of the binary DAC
   double flash_comparator_energy_fj = 0.5;  // one comparator decision
   double flash_comparator_transistors = 9.0;
-  double flash_conversion_ns = 1.0;         // one flash conversion (all comparators at once)
+  double flash_conversion_ns = 1.0;         // one flash conversion, before the resolution term
+  double flash_regeneration_ns_per_bit = 0.014;  // extra latch time per bit (tau * ln 2)
 
   double dac_unit_energy_fj = 1.0;          // one unit element of a row DAC per cycle
   double driver_transistors = 4.0;          // row driver footprint, in transistors
   double wire_cap_ff_per_um = 0.2;          // on-chip wire capacitance
+  double wire_res_ohm_per_um = 9.8;         // resistance of a minimum-width wire
   double wire_activity = 0.5;               // fraction of bits that toggle on a bus
 
   double add_energy_fj_per_bit = 1.3;       // one full-adder bit at this node
