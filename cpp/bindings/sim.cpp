@@ -159,11 +159,11 @@ void register_sim(py::module_& module) {
 
   sim_module.def(
       "adc_transfer",
-      [](const sim::CrossbarConfig& config, double g0, bool signed_input) {
-        const sim::Adc adc = sim::make_adc(config, g0, signed_input);
+      [](const sim::CrossbarConfig& config, double g0) {
+        const sim::Adc adc = sim::make_adc(config, g0);
         return py::make_tuple(adc.step, adc.max_code, adc.is_signed);
       },
-      py::arg("config"), py::arg("g0"), py::arg("signed_input"),
+      py::arg("config"), py::arg("g0"),
       "Return (step, max_code, is_signed) of the ADC in unit-cell currents.");
 }
 

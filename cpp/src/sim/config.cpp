@@ -53,17 +53,13 @@ double max_conversion_input(const CrossbarConfig& config, double g0, bool per_co
   return config.xbar_rows * top_digit * top_cell;
 }
 
-Adc make_adc(const CrossbarConfig& config, double g0, bool signed_input) {
+Adc make_adc(const CrossbarConfig& config, double g0) {
+  config.validate();
   const bool per_column = config.adc_conversion == AdcConversion::per_column;
   Adc adc;
-
-  // Per-column currents are unipolar only for unsigned inputs; sign-magnitude inputs
-  // drive both polarities, so the converter then spends one bit on the sign.
-  adc.is_signed = !per_column || signed_input;
+  adc.is_signed = !per_column;
   adc.max_code = adc.is_signed ? std::ldexp(1.0, config.adc_bits - 1) - 1.0
                                : std::ldexp(1.0, config.adc_bits) - 1.0;
-  require(adc.max_code >= 1.0, "adc_bits=", config.adc_bits,
-          " cannot convert the bipolar column currents of signed inputs; use adc_bits >= 2");
 
   if (config.adc_mode == AdcMode::full_range) {
     const double p_max = max_conversion_input(config, g0, per_column);

@@ -24,10 +24,11 @@ struct Kernel {
   std::int64_t n_in, n_out, batch;
   std::int64_t rows, width;  // crossbar rows, weight columns per crossbar
   int slices, cycles, cell_bits, dac_bits;
+  int phases;  // 2 when signed inputs are applied as a positive and a negative phase
   Adc adc;
   double g0, read_sigma;
   std::uint64_t read_seed;
-  const Scalar* planes;  // [cycle][batch][row] signed input digits
+  const Scalar* planes;  // [phase][cycle][batch][row] input digits, signed when phases == 1
   const Scalar* first;   // [slice][row][column], see ReadState
   const Scalar* second;
   const double* first_sq;
@@ -56,10 +57,12 @@ std::uint64_t run_block(const Kernel<Scalar>& k, std::int64_t b0, std::int64_t b
       const double* sq_a = kReadNoise ? k.first_sq + s * per_slice + o0 : nullptr;
       const double* sq_b = kReadNoise && kPerColumn ? k.second_sq + s * per_slice + o0 : nullptr;
 
-      for (int t = 0; t < k.cycles; ++t) {
-        const double significance = std::ldexp(1.0, k.cell_bits * s + k.dac_bits * t);
+      for (int plane = 0; plane < k.phases * k.cycles; ++plane) {
+        const int t = plane % k.cycles;
+        const double phase_sign = plane < k.cycles ? 1.0 : -1.0;
+        const double significance = phase_sign * std::ldexp(1.0, k.cell_bits * s + k.dac_bits * t);
         for (std::int64_t b = b0; b < b1; ++b) {
-          const Scalar* digits = k.planes + (t * k.batch + b) * k.n_in;
+          const Scalar* digits = k.planes + (plane * k.batch + b) * k.n_in;
           Scalar* __restrict a = acc_a.data();
           Scalar* __restrict c = acc_b.data();
           double* __restrict va = var_a.data();
@@ -160,21 +163,24 @@ std::uint64_t dispatch(const Kernel<Scalar>& k, bool per_column, bool read_noise
   return read_noise ? run_kernel<Scalar, false, true>(k) : run_kernel<Scalar, false, false>(k);
 }
 
-// Splits each input into signed DAC digits, LSB cycle first: digit t of |x| is
-// (|x| >> (dac_bits * t)) & (2^dac_bits - 1), with the sign of x as read polarity.
+// Splits each input into DAC digits, LSB cycle first: digit t of |x| is
+// (|x| >> (dac_bits * t)) & (2^dac_bits - 1). With one phase the sign of x is the read
+// polarity; with two phases, positive inputs go in phase 0 and the magnitudes of
+// negative inputs in phase 1, so every digit is >= 0.
 template <typename Scalar>
 std::vector<Scalar> digit_planes(const std::int64_t* x_int, std::int64_t batch,
-                                 std::int64_t n_in, int cycles, int dac_bits) {
-  std::vector<Scalar> planes(static_cast<std::size_t>(cycles * batch * n_in));
+                                 std::int64_t n_in, int cycles, int dac_bits, int phases) {
+  std::vector<Scalar> planes(static_cast<std::size_t>(phases * cycles * batch * n_in), Scalar(0));
   const std::int64_t mask = (std::int64_t{1} << dac_bits) - 1;
   for (std::int64_t b = 0; b < batch; ++b) {
     for (std::int64_t i = 0; i < n_in; ++i) {
       const std::int64_t x = x_int[b * n_in + i];
       const std::int64_t magnitude = x < 0 ? -x : x;
-      const Scalar sign = x < 0 ? Scalar(-1) : Scalar(1);
+      const Scalar sign = x < 0 && phases == 1 ? Scalar(-1) : Scalar(1);
+      const int phase = x < 0 && phases == 2 ? 1 : 0;
       for (int t = 0; t < cycles; ++t) {
         const std::int64_t digit = (magnitude >> (dac_bits * t)) & mask;
-        planes[(t * batch + b) * n_in + i] = sign * static_cast<Scalar>(digit);
+        planes[((phase * cycles + t) * batch + b) * n_in + i] = sign * static_cast<Scalar>(digit);
       }
     }
   }
@@ -215,8 +221,10 @@ ForwardStats ProgrammedLayer::forward_int(const std::int64_t* x_int, std::int64_
   const int magnitude_bits = options.input_signed ? options.in_bits - 1 : options.in_bits;
   const int cycles = input_cycles(magnitude_bits, config_.dac_bits);
   const bool per_column = config_.adc_conversion == AdcConversion::per_column;
-  stats.adc_conversions = static_cast<std::uint64_t>(row_tiles() * slices_ * cycles * batch *
-                                                     n_out_ * (per_column ? 2 : 1));
+  // Per-column converters are unipolar, so signed inputs take a positive and a negative phase.
+  const int phases = per_column && options.input_signed ? 2 : 1;
+  stats.adc_conversions = static_cast<std::uint64_t>(row_tiles() * slices_ * cycles * phases *
+                                                     batch * n_out_ * (per_column ? 2 : 1));
   if (batch == 0) return stats;
 
   const std::shared_ptr<const ReadState> state = read_state(options.t_seconds);
@@ -224,18 +232,16 @@ ForwardStats ProgrammedLayer::forward_int(const std::int64_t* x_int, std::int64_
   const bool use_float = !state->first_f32.empty() && !read_noise;
 
   if (use_float) {
-    const std::vector<float> planes = digit_planes<float>(x_int, batch, n_in_, cycles, config_.dac_bits);
+    const std::vector<float> planes = digit_planes<float>(x_int, batch, n_in_, cycles, config_.dac_bits, phases);
     Kernel<float> k{n_in_, n_out_, batch, config_.xbar_rows, config_.weight_cols(), slices_,
-                    cycles, config_.cell_bits, config_.dac_bits,
-                    make_adc(config_, g0_, options.input_signed), g0_, 0.0, options.read_seed,
+                    cycles, config_.cell_bits, config_.dac_bits, phases, make_adc(config_, g0_), g0_, 0.0, options.read_seed,
                     planes.data(), state->first_f32.data(), state->second_f32.data(), nullptr,
                     nullptr, state->compensation, y_int};
     stats.adc_clipped = dispatch(k, per_column, false);
   } else {
-    const std::vector<double> planes = digit_planes<double>(x_int, batch, n_in_, cycles, config_.dac_bits);
+    const std::vector<double> planes = digit_planes<double>(x_int, batch, n_in_, cycles, config_.dac_bits, phases);
     Kernel<double> k{n_in_, n_out_, batch, config_.xbar_rows, config_.weight_cols(), slices_,
-                     cycles, config_.cell_bits, config_.dac_bits,
-                     make_adc(config_, g0_, options.input_signed), g0_, device_.read_noise,
+                     cycles, config_.cell_bits, config_.dac_bits, phases, make_adc(config_, g0_), g0_, device_.read_noise,
                      options.read_seed, planes.data(), state->first.data(), state->second.data(),
                      state->first_sq.data(), state->second_sq.data(), state->compensation, y_int};
     stats.adc_clipped = dispatch(k, per_column, read_noise);

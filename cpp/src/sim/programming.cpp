@@ -232,15 +232,17 @@ void ProgrammedLayer::conductances_us(double t_seconds, double* g_plus, double* 
 double ProgrammedLayer::accumulator_bound(const ForwardOptions& options) const {
   const int magnitude_bits = options.input_signed ? options.in_bits - 1 : options.in_bits;
   const int cycles = input_cycles(magnitude_bits, config_.dac_bits);
-  const Adc adc = make_adc(config_, g0_, options.input_signed);
+  const Adc adc = make_adc(config_, g0_);
 
   // Each conversion contributes at most max_code * step, weighted by its slice and cycle
-  // significance; per-column conversion subtracts two such codes.
+  // significance; per-column conversion subtracts two such codes, in two input phases
+  // for signed inputs.
   const double slice_weights =
       (std::ldexp(1.0, config_.cell_bits * slices_) - 1.0) / (std::ldexp(1.0, config_.cell_bits) - 1.0);
   const double cycle_weights =
       (std::ldexp(1.0, config_.dac_bits * cycles) - 1.0) / (std::ldexp(1.0, config_.dac_bits) - 1.0);
-  const double conversions = config_.adc_conversion == AdcConversion::per_column ? 2.0 : 1.0;
+  const bool per_column = config_.adc_conversion == AdcConversion::per_column;
+  const double conversions = per_column ? (options.input_signed ? 4.0 : 2.0) : 1.0;
   return conversions * static_cast<double>(row_tiles()) * adc.max_code * adc.step *
          slice_weights * cycle_weights;
 }

@@ -42,19 +42,15 @@ def max_conversion_input(hw: HardwareConfig, device: DeviceModel) -> float:
     return hw.xbar_rows * (2**hw.dac_bits - 1) * top_cell
 
 
-def adc_transfer(hw: HardwareConfig, device: DeviceModel, *, input_signed: bool) -> AdcTransfer:
+def adc_transfer(hw: HardwareConfig, device: DeviceModel) -> AdcTransfer:
     """Return the converter of ``hw`` for one conversion.
 
-    Difference conversion is signed. Per-column conversion is unsigned for unsigned inputs;
-    signed inputs drive bipolar column currents, so it then spends one bit on the sign.
+    Difference conversion is signed (sign-magnitude, L = 2^(adc_bits-1) - 1). Per-column
+    conversion is unsigned (L = 2^adc_bits - 1): column currents are unipolar because
+    signed inputs are then applied in a positive and a negative phase.
     """
-    is_signed = hw.adc_conversion == "difference" or input_signed
+    is_signed = hw.adc_conversion == "difference"
     max_code = 2 ** (hw.adc_bits - 1) - 1 if is_signed else 2**hw.adc_bits - 1
-    if max_code < 1:
-        raise ValueError(
-            f"adc_bits={hw.adc_bits} cannot convert the bipolar column currents of signed "
-            "inputs; use adc_bits >= 2"
-        )
     step = 1.0
     if hw.adc_mode == "full_range":
         p_max = max_conversion_input(hw, device)
@@ -63,21 +59,20 @@ def adc_transfer(hw: HardwareConfig, device: DeviceModel, *, input_signed: bool)
     return AdcTransfer(step=step, max_code=max_code, is_signed=is_signed)
 
 
-def lossless_adc_bits(
-    hw: HardwareConfig, device: DeviceModel | None = None, *, input_signed: bool = False
-) -> int:
+def lossless_adc_bits(hw: HardwareConfig, device: DeviceModel | None = None) -> int:
     """Return the smallest adc_bits at which the ADC of ``hw`` reproduces every sum exactly.
 
     The ADC is lossless when its step is one unit-cell current and its top code L covers
     the largest possible input: L >= max_conversion_input. The answer depends on the
     crossbar rows, dac_bits, cell_bits, the conversion and (per column) the on/off ratio,
-    and is the same for ``full_range`` and ``granular`` mode.
+    and is the same for ``full_range`` and ``granular`` mode and for signed and unsigned
+    inputs. ``device`` defaults to the ``hw.device`` preset.
     """
     from imcnas.hardware.devices import DEVICE_PRESETS
 
     device = device if device is not None else DEVICE_PRESETS[hw.device]
     p_max = max_conversion_input(hw, device)
-    is_signed = hw.adc_conversion == "difference" or input_signed
+    is_signed = hw.adc_conversion == "difference"
     bits = 1
     while (2 ** (bits - 1) - 1 if is_signed else 2**bits - 1) < p_max:
         bits += 1

@@ -8,6 +8,8 @@ chip, pass its programmed conductances (``ProgrammedLayer.conductances_us``).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from imcnas.hardware.config import HardwareConfig
@@ -46,6 +48,18 @@ def digit_planes(x_int: np.ndarray, in_bits: int, input_signed: bool, dac_bits: 
     sign = np.where(x_int < 0, -1.0, 1.0)
     mask = 2**dac_bits - 1
     return np.stack([sign * ((magnitude >> (dac_bits * t)) & mask) for t in range(cycles)])
+
+
+def input_phases(planes: np.ndarray, conversion: str) -> list[tuple[float, np.ndarray]]:
+    """Return (sign, digits) per input phase.
+
+    Difference conversion applies signed digits in one phase. Per-column conversion needs
+    unipolar currents, so positive digits go in one phase and the magnitudes of negative
+    digits in a second phase that is subtracted.
+    """
+    if conversion == "difference" or planes.min(initial=0.0) >= 0.0:
+        return [(1.0, planes)]
+    return [(1.0, np.maximum(planes, 0.0)), (-1.0, np.maximum(-planes, 0.0))]
 
 
 def _convert(p: np.ndarray, step: float, max_code: int, is_signed: bool) -> np.ndarray:
@@ -93,17 +107,18 @@ def forward_int(
     else:
         g_plus = np.asarray(conductances_us[0], dtype=np.float64) / unit - g0
         g_minus = np.asarray(conductances_us[1], dtype=np.float64) / unit - g0
-    adc = adc_transfer(hw, device, input_signed=input_signed)
+    adc = adc_transfer(hw, device)
     planes = digit_planes(x_int.astype(np.int64), in_bits, input_signed, hw.dac_bits)
+    phases = input_phases(planes, hw.adc_conversion)
 
     batch, n_in = x_int.shape
     y = np.zeros((batch, weight_int.shape[0]))
     for i0 in range(0, n_in, hw.xbar_rows):
         rows = slice(i0, min(n_in, i0 + hw.xbar_rows))
         for s in range(g_plus.shape[0]):
-            for t in range(planes.shape[0]):
-                digits = planes[t][:, rows]
-                significance = 2.0 ** (hw.cell_bits * s + hw.dac_bits * t)
+            for (phase_sign, phase_planes), t in itertools.product(phases, range(planes.shape[0])):
+                digits = phase_planes[t][:, rows]
+                significance = phase_sign * 2.0 ** (hw.cell_bits * s + hw.dac_bits * t)
                 if hw.adc_conversion == "difference":
                     p = digits @ (g_plus[s, rows] - g_minus[s, rows])
                     value = _convert(p, adc.step, adc.max_code, adc.is_signed)

@@ -29,7 +29,8 @@ struct Adc {
   }
 };
 
-// Builds the converter for a conversion: signed unless per-column with unsigned inputs.
-Adc make_adc(const CrossbarConfig& config, double g0, bool signed_input);
+// Builds the converter: signed for difference conversion, unsigned per column (per-column
+// currents are unipolar because signed inputs are then applied in two phases).
+Adc make_adc(const CrossbarConfig& config, double g0);
 
 }  // namespace imcnas::sim
