@@ -101,13 +101,6 @@ class LayerCost:
         return dataclasses.asdict(self)
 
 
-_MAPPING_FIELDS = (
-    "slices", "bitlines", "row_tiles", "col_tiles", "crossbars", "pes", "tiles", "utilization",
-    "magnitude_bits", "input_cycles", "adcs_per_crossbar", "conversions_per_adc",
-    "converted_columns", "conversions", "mvms_per_copy", "partial_sum_bits", "accumulator_bits",
-)
-
-
 @dataclass(frozen=True)
 class CostReport:
     """Cost of a whole network per inference.
@@ -207,12 +200,12 @@ class AnalyticalEstimator(CostEstimator):
 
 
 def _layer_cost(layer: Any) -> LayerCost:
-    mapping = {name: getattr(layer.mapping, name) for name in _MAPPING_FIELDS}
+    mapping = layer.mapping.as_dict()
     return LayerCost(
         name=layer.name,
-        crossbars=layer.mapping.crossbars,
-        tiles=layer.mapping.tiles,
-        utilization=layer.mapping.utilization,
+        crossbars=mapping["crossbars"],
+        tiles=mapping["tiles"],
+        utilization=mapping["utilization"],
         energy_pj=layer.energy_pj_total,
         latency_ns=layer.latency_ns,
         area_mm2=layer.area_mm2_total,
