@@ -72,7 +72,8 @@ def test_fashion_mnist_real_files():
     assert data.x_test.shape == (500, 1, 28, 28)
     np.testing.assert_array_equal(np.bincount(data.y_train, minlength=10), [100] * 10)
     np.testing.assert_array_equal(np.bincount(data.y_test, minlength=10), [50] * 10)
-    assert 0.0 <= data.x_train.min() and data.x_train.max() <= 1.0
+    assert data.x_train.min() >= 0.0
+    assert data.x_train.max() <= 1.0
     np.testing.assert_allclose(data.x_train * 255, np.round(data.x_train * 255), atol=1e-4)
 
 

@@ -151,15 +151,22 @@ def test_pruned_cnn_equals_masked_dense():
 
     assert [layer.n_out for layer in pruned.weight_layers] == [3, 6, 6, 10]
     assert [layer.n_in for layer in pruned.weight_layers] == [9, 3 * 25, 6 * 4, 6]
-    # Zero the removed channels of the dense net: its outputs are then those of the pruned net.
+    # Zero the removed output channels of the dense net and the weights that read them
+    # in the next layer: max |W| per layer then matches the pruned net, and so do the outputs.
     with torch.no_grad():
-        for layer, indices in zip(dense.weight_layers, kept):
-            mask = torch.zeros(layer.n_out, dtype=torch.bool)
-            mask[indices] = True
-            layer.weight[~mask] = 0.0
-            layer.bias[~mask] = 0.0
+        for index, (layer, indices) in enumerate(zip(dense.weight_layers, kept)):
+            removed = torch.ones(layer.n_out, dtype=torch.bool)
+            removed[indices] = False
+            layer.weight[removed] = 0.0
+            layer.bias[removed] = 0.0
+            if index + 1 == len(kept):
+                continue
+            follower = dense.weight_layers[index + 1]
+            if index == len(dense.convs) - 1:
+                # The last conv's 2x2 map is flattened channel-major.
+                removed = removed.repeat_interleave(4)
+            follower.weight[:, removed] = 0.0
     x = torch.rand(6, 1, 8, 8)
-    # The max |W| of each layer sits in a kept channel, so the quantization scales agree.
     torch.testing.assert_close(pruned(x), dense(x), rtol=1e-5, atol=1e-5)
     dense.train()
     pruned.train()

@@ -69,7 +69,8 @@ def test_input_levels_match_integer_reference(x, x_max, bits):
     levels, got_scale = input_levels(torch.from_numpy(x), bits, torch.tensor(x_max, dtype=torch.float64))
 
     np.testing.assert_array_equal(levels.numpy(), expected)
-    assert levels.min() >= 0 and levels.max() <= max_level
+    assert levels.min() >= 0
+    assert levels.max() <= max_level
     assert float(got_scale) == pytest.approx(scale, rel=1e-15)
 
 

@@ -20,7 +20,7 @@ from imcnas.data.idx import read_idx
 logger = logging.getLogger(__name__)
 
 FASHION_MNIST_ROOT = "/usr/share/datasets/fashion-mnist"
-"""Where the Debian package ``dataset-fashion-mnist`` installs the idx files."""
+"""Folder of the idx files installed by the Debian package ``dataset-fashion-mnist``."""
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",

@@ -124,7 +124,9 @@ def evaluate_on_chip(
 def program_chip(
     model: nn.Module, hw: HardwareConfig, *, device: Any = None, seed: int, drift_compensation: bool = False
 ) -> dict[IMCLayer, Any]:
-    """Program every IMC layer of ``model`` onto one simulated chip; returns the simulator layers by layer.
+    """Program every IMC layer of ``model`` onto one simulated chip.
+
+    Returns a dict from each IMC layer to its programmed simulator layer.
 
     Layer ``i`` is programmed with seed ``derive_seed(seed, i)``. ``device`` is as in
     :func:`evaluate_on_chip`.

@@ -36,10 +36,11 @@ def layer_geometry(model: nn.Module, input_shape: Sequence[int]) -> list[dict[st
     """Return one dict per IMC layer, in execution order, for one input of ``input_shape``.
 
     Keys: ``name`` (module path), ``n_in`` (crossbar rows: input features, or
-    C_in * k * k for a conv), ``n_out`` (weight columns), ``n_mvm`` (matrix-vector
-    products per inference: H_out * W_out for a conv, 1 for a linear layer on a vector),
-    ``w_bits``, ``in_bits`` and ``input_signed`` (False: the layers quantize unsigned).
-    The model is traced with one zero input; no parameter or buffer changes.
+    C_in * k * k for a conv) and ``n_out`` (weight columns). ``n_mvm`` counts the
+    matrix-vector products per inference: H_out * W_out for a conv, 1 for a linear layer
+    on a vector. Then come ``w_bits``, ``in_bits`` and ``input_signed`` (always False,
+    because the layers quantize inputs as unsigned). The model is traced with one zero
+    input, and no parameter or buffer changes.
     """
     names = {layer: name for name, layer in imc_layers(model)}
     records: list[dict[str, Any]] = []

@@ -2,7 +2,7 @@
 
 A signed weight level ``q`` is stored as ``S = ceil((w_bits - 1) / cell_bits)`` slices of
 digits ``d_k`` (slice ``k`` weighs ``2**(cell_bits * k)``) on differential column pairs:
-one cell of a pair holds ``G_min + d_k * dG`` and the other ``G_min``, where
+one cell of a pair is programmed to ``G_min + d_k * dG`` and the other ``G_min``, where
 ``dG = (G_max - G_min) / (2**cell_bits - 1)``. With independent errors of std
 ``sigma(G)`` on every cell, the weight error in level units has variance
 
@@ -49,7 +49,7 @@ def training_noise_std(device: object, hw: HardwareConfig, w_bits: int) -> float
 
     ``device`` is a preset name or a :class:`~imcnas.hardware.devices.DeviceModel`.
     Programming noise (drawn once per chip) and read noise (drawn per read) are taken as
-    independent and both count, because training sees a fresh draw every forward.
+    independent and both count, because training draws fresh noise every forward.
     """
     from imcnas.hardware.devices import DeviceModel, get_device
 

@@ -2,7 +2,7 @@
 
 Removing output channel ``j`` of a layer frees one weight column of its crossbars and
 the matching input rows (channel ``j``, or its ``H*W`` flattened features) of the next
-layer. Layers shrink physically, so the cost model sees the smaller geometry.
+layer. Layers shrink physically, so the cost model prices the smaller geometry.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def select_channels(layer: IMCLayer, n_remove: int) -> torch.Tensor:
 def prune_model(model: IMCNet, fractions: Sequence[float]) -> list[torch.Tensor]:
     """Remove the lowest-L1 output channels of each weight layer of ``model``, in place.
 
-    ``fractions`` holds one entry per weight layer (convs, hidden linears, classifier);
+    ``fractions`` has one entry per weight layer (convs, hidden linears, classifier);
     the classifier's entry must be 0. Layers are pruned in order, so a layer's channel
     norms exclude the input rows that pruning its predecessor already removed. Returns
     the kept output indices of every layer (all of them for the classifier).
