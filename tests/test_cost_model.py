@@ -299,3 +299,23 @@ def test_report_to_dict_is_json_ready() -> None:
 def test_unknown_device_conductance_rejected() -> None:
     with pytest.raises(ConfigError, match="no conductance range for device 'memristor9'"):
         TECH_22NM.conductance("memristor9")
+
+
+@pytest.mark.parametrize("device", ["rram", "pcm"])
+def test_conductance_matches_device_presets(device: str) -> None:
+    from imcnas.hardware.devices import DEVICE_PRESETS
+
+    g = TECH_22NM.conductance(device)
+
+    assert g.g_min_us == DEVICE_PRESETS[device].g_min_us
+    assert g.g_max_us == DEVICE_PRESETS[device].g_max_us
+
+
+def test_conductance_override_wins() -> None:
+    override = DeviceConductance(g_min_us=1.0, g_max_us=10.0)
+    tech = TECH_22NM.replace(devices={"rram": override})
+
+    assert tech.conductance("rram") == override
+    low = estimate_cost(SMALL_CNN, HardwareConfig(), tech).breakdown_energy["array"]
+    high = estimate_cost(SMALL_CNN, HardwareConfig()).breakdown_energy["array"]
+    assert low < high

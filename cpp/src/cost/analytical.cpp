@@ -49,9 +49,9 @@ LayerCost AnalyticalEstimator::estimate_layer(const LayerShape& layer, const Har
   const double read_ns = t.read_pulse_ns + wire_settle_ns(t, hw.xbar_rows, hw.xbar_cols) +
                          m.conversions_per_adc * conversion_ns;
 
-  // Energy. Array: V^2 * G * t per cell read, with E[x^2] of the input codes and the mean
-  // cell conductance when slice levels are uniform and, in each differential pair, one cell
-  // carries the level while the other stays at G_min: G_min + (G_max - G_min) / 4.
+  // Energy. A cell read costs V^2 * G * t, weighted by E[x^2] of the input codes. The mean
+  // conductance takes uniform slice levels, with one cell of each differential pair at the
+  // level and the other at G_min, so G_mean = G_min + (G_max - G_min) / 4.
   const double activity = input_activity(t, hw.dac_bits);
   const double g_mean_us = hw.g_min_us + 0.25 * (hw.g_max_us - hw.g_min_us);
   const double cell_read_pj =

@@ -63,6 +63,7 @@ void HardwareSpec::validate() const {
 }
 
 void Technology::validate() const {
+  // Geometry and array read.
   require_positive("feature_size_nm", feature_size_nm);
   require_positive("vdd_v", vdd_v);
   require_positive("read_voltage_v", read_voltage_v);
@@ -71,6 +72,8 @@ void Technology::validate() const {
   require_positive("cell_width_f", cell_width_f);
   require_positive("cell_height_f", cell_height_f);
   require_positive("transistor_area_f2", transistor_area_f2);
+
+  // Converters.
   require_positive("sar_fom_fj", sar_fom_fj);
   require_positive("sar_cycle_ns", sar_cycle_ns);
   require_non_negative("sar_area_per_bit_um2", sar_area_per_bit_um2);
@@ -80,6 +83,8 @@ void Technology::validate() const {
   require_positive("flash_conversion_ns", flash_conversion_ns);
   require_non_negative("flash_regeneration_ns_per_bit", flash_regeneration_ns_per_bit);
   require_non_negative("wire_res_ohm_per_um", wire_res_ohm_per_um);
+
+  // Drivers, wires and digital periphery.
   require_non_negative("dac_unit_energy_fj", dac_unit_energy_fj);
   require_non_negative("driver_transistors", driver_transistors);
   require_non_negative("wire_cap_ff_per_um", wire_cap_ff_per_um);
@@ -90,6 +95,8 @@ void Technology::validate() const {
   require_non_negative("register_bit_transistors", register_bit_transistors);
   require_non_negative("sram_energy_pj_per_bit", sram_energy_pj_per_bit);
   require_non_negative("sram_cell_area_f2", sram_cell_area_f2);
+
+  // Hierarchy and buses.
   require(arrays_per_pe >= 1, "arrays_per_pe must be >= 1, got ", arrays_per_pe);
   require(pes_per_tile >= 1, "pes_per_tile must be >= 1, got ", pes_per_tile);
   require_non_negative("tile_buffer_kib", tile_buffer_kib);

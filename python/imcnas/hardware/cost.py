@@ -1,10 +1,9 @@
 """Energy, latency and area of a network on an IMC chip, per layer and per component.
 
-The analytical estimator is a NeuroSim-style closed-form model in C++
-(``imcnas._core.cost``): each layer is mapped onto differential, bit-sliced crossbars,
-its events are counted (cell reads, row drives, ADC conversions, additions, buffer and
-bus bits), and each event is priced from a :class:`TechnologyTable`. See
-``docs/cost_model.md`` for the formulas and their limits.
+The analytical estimator is a NeuroSim-style closed-form model in C++ (``imcnas._core.cost``).
+It maps each layer onto differential, bit-sliced crossbars and counts its events: cell reads,
+row drives, ADC conversions, additions, buffer and bus bits. A :class:`TechnologyTable`
+prices each event. ``docs/cost_model.md`` gives the formulas and their limits.
 
 Units: energy in pJ per inference, latency in ns per inference, area in mm^2.
 """

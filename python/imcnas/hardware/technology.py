@@ -41,7 +41,7 @@ class DeviceConductance:
     g_max_us: float
     """Conductance of the highest level, microsiemens."""
     source: str = ""
-    """Where the values come from."""
+    """Provenance of the values."""
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.g_min_us) and self.g_min_us >= 0.0):
@@ -54,12 +54,6 @@ class DeviceConductance:
         """Build the range from the on-state resistance (ohm) and the on/off ratio."""
         g_max_us = 1e6 / r_on_ohm
         return cls(g_min_us=g_max_us / on_off_ratio, g_max_us=g_max_us, source=source)
-
-
-# NeuroSim V1.5 Param.cpp default RRAM: R_on = 100 kOhm, R_off = 17 * R_on.
-RRAM_NEUROSIM_100K = DeviceConductance.from_resistance(
-    100e3, 17.0, source="NeuroSim V1.5 Param.cpp default resistanceOn/resistanceOff"
-)
 
 
 @dataclass(frozen=True)
@@ -129,8 +123,8 @@ class TechnologyTable:
     64 fJ/mm, above the 40.4 fJ/bit/mm low-swing link of Park 2013."""
 
     add_energy_fj_per_bit: float = (0.03 / 8 + 0.1 / 32) / 2 * 1e3 * _SCALE_45NM_TO_22NM
-    """Adder energy per operand bit. Horowitz 2014: 8-bit add 0.03 pJ, 32-bit add 0.1 pJ at
-    45 nm; their mean per bit scaled to 22 nm / 0.8 V by C V^2 (the scaling is an estimate)."""
+    """Adder energy per operand bit. Horowitz 2014 gives 0.03 pJ for an 8-bit add and 0.1 pJ for a
+    32-bit add at 45 nm. Their mean per bit is scaled to 22 nm / 0.8 V by C V^2, an estimate."""
     adder_bit_transistors: float = 28.0
     """Transistors of one full-adder bit (a 28-transistor mirror adder). Estimate."""
     register_bit_transistors: float = 20.0
@@ -154,11 +148,10 @@ class TechnologyTable:
     input_activity: float | None = None
     """Mean squared row drive E[x^2]; ``None`` takes uniform input codes (0.5 for 1-bit DACs)."""
 
-    devices: Mapping[str, DeviceConductance] = field(
-        default_factory=lambda: {"rram": RRAM_NEUROSIM_100K}
-    )
-    """Conductance ranges by device name. A device missing here is taken from the
-    ``g_min_us`` / ``g_max_us`` of :data:`imcnas.hardware.devices.DEVICE_PRESETS`."""
+    devices: Mapping[str, DeviceConductance] = field(default_factory=dict)
+    """Conductance ranges that override the device presets, by device name. By default the
+    cost model and the simulator share the ``g_min_us`` / ``g_max_us`` of
+    :data:`imcnas.hardware.devices.DEVICE_PRESETS`."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "devices", dict(self.devices))
@@ -180,14 +173,12 @@ class TechnologyTable:
         from imcnas.hardware.devices import DEVICE_PRESETS
 
         preset = DEVICE_PRESETS.get(device)
-        g_min = getattr(preset, "g_min_us", None)
-        g_max = getattr(preset, "g_max_us", None)
-        if g_min is None or g_max is None:
+        if preset is None:
             raise ConfigError(
                 f"no conductance range for device {device!r}: add it to TechnologyTable.devices "
-                "or to imcnas.hardware.devices.DEVICE_PRESETS"
+                f"or use a preset ({', '.join(sorted(DEVICE_PRESETS))})"
             )
-        return DeviceConductance(float(g_min), float(g_max), source=f"DEVICE_PRESETS[{device!r}]")
+        return DeviceConductance(preset.g_min_us, preset.g_max_us, source=preset.source)
 
     def replace(self, **changes: Any) -> "TechnologyTable":
         """Return a copy with ``changes`` applied and validated."""
@@ -213,4 +204,5 @@ class TechnologyTable:
 
 
 TECH_22NM = TechnologyTable()
-"""Default 22 nm table: NeuroSim V1.5 array and cell parameters, Horowitz 2014 digital energies."""
+"""Default 22 nm table: NeuroSim V1.5 array and cell parameters, Horowitz 2014 digital energies,
+and the conductance ranges of the device presets."""

@@ -17,8 +17,8 @@ double adc_energy_pj(const Technology& tech, int bits);
 // One ADC. SAR: comparator and logic per bit plus a 2^bits unit-capacitor DAC.
 // Flash: 2^bits - 1 comparators and a thermometer encoder of `bits` registers.
 double adc_area_um2(const Technology& tech, int bits);
-// One conversion. SAR resolves one bit per cycle; flash resolves all bits at once, and
-// its latches regenerate longer (tau * ln 2 more per bit) to resolve a smaller step.
+// One conversion. SAR resolves one bit per cycle. Flash resolves all bits at once, but its
+// latches need tau * ln 2 longer per bit to resolve the smaller step.
 double adc_conversion_ns(const Technology& tech, int bits);
 // Settling of the row and column wires of a rows x cols crossbar: the Elmore delay
 // 0.38 r c L^2 of each distributed RC line.

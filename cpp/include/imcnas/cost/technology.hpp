@@ -1,8 +1,8 @@
 // Technology parameters that price the components of an analog IMC chip.
 //
-// Every field carries its unit in the name. The values of the 22 nm default, with
-// the source of each, live in the Python table imcnas.hardware.technology.TECH_22NM;
-// C++ callers (benchmarks, tests) fill this struct themselves.
+// Every field carries its unit in the name. The defaults are the 22 nm values of the Python
+// table imcnas.hardware.technology.TECH_22NM, some rounded. That table names the source of
+// each value or marks it as an estimate.
 #pragma once
 
 namespace imcnas::cost {
