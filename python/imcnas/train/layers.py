@@ -87,6 +87,9 @@ class IMCLayer(nn.Module):
             self.x_max.copy_(batch_max)
             self.x_max_tracked.fill_(True)
 
+    # NOTE: training models weight and input quantization and weight noise only. The ADC's
+    # output quantization and clipping are not modelled, so a lossy ADC is seen only by
+    # evaluate_on_chip.
     def _train_weight(self) -> torch.Tensor:
         weight = quantize_weight_ste(self.weight, self.w_bits)
         if self.noise_std > 0.0:
