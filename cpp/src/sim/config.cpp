@@ -65,6 +65,7 @@ Adc make_adc(const CrossbarConfig& config, double g0) {
     const double p_max = max_conversion_input(config, g0, per_column);
     while (adc.step * adc.max_code < p_max) adc.step *= 2.0;
   }
+  adc.inv_step = 1.0 / adc.step;
   return adc;
 }
 

@@ -16,16 +16,33 @@ double max_conversion_input(const CrossbarConfig& config, double g0, bool per_co
 // for a signed (sign-magnitude) converter, 0..L for an unsigned one.
 struct Adc {
   double step = 1.0;      // unit-cell currents per code, a power of two >= 1
+  double inv_step = 1.0;  // 1 / step, exact because step is a power of two
   double max_code = 1.0;  // L
   bool is_signed = true;
 
-  // Converts p and returns code * step; sets clipped when the code hit +-L.
+  double min_code() const { return is_signed ? -max_code : 0.0; }
+
+  // Rounds half away from zero, exactly, without a libm call: x - trunc(x) is exact.
+  static double round_half_away(double x) {
+    const double whole = std::trunc(x);
+    const double fraction = x - whole;
+    return whole + static_cast<double>(fraction >= 0.5) - static_cast<double>(fraction <= -0.5);
+  }
+
+  // Returns the unclipped code of p; a code outside [min_code(), max_code] means clipping.
+  double raw_code(double p) const { return round_half_away(p * inv_step); }
+
+  // Clips a raw code to the converter's range.
+  double clip(double code) const {
+    const double low = min_code();
+    return code > max_code ? max_code : (code < low ? low : code);
+  }
+
+  // Converts p and returns code * step; sets clipped when the code hit its range limit.
   double convert(double p, bool& clipped) const {
-    double code = std::round(p / step);  // std::round rounds halves away from zero
-    const double low = is_signed ? -max_code : 0.0;
-    clipped = code > max_code || code < low;
-    code = code > max_code ? max_code : (code < low ? low : code);
-    return code * step;
+    const double code = raw_code(p);
+    clipped = code > max_code || code < min_code();
+    return clip(code) * step;
   }
 };
 
