@@ -135,7 +135,9 @@ class SearchSpace:
 
     def active_mask(self, genome: Any) -> np.ndarray:
         """Return a boolean mask of the genes that the candidate of ``genome`` uses."""
-        genome = self._check_genome(genome)
+        return self._active_mask(self._check_genome(genome))
+
+    def _active_mask(self, genome: np.ndarray) -> np.ndarray:
         mask = np.zeros(self.genome_length, dtype=bool)
         mask[self._active_genes(*self._layer_counts(genome))] = True
         return mask
@@ -143,7 +145,7 @@ class SearchSpace:
     def canonical(self, genome: Any) -> np.ndarray:
         """Return a copy of ``genome`` with every inactive gene set to 0."""
         genome = self._check_genome(genome)
-        genome[~self.active_mask(genome)] = 0
+        genome[~self._active_mask(genome)] = 0
         return genome
 
     # ------------------------------------------------------------------ encode / decode
@@ -261,7 +263,7 @@ class SearchSpace:
         # Unused slots get fresh random choices, so a layer that a later depth change turns
         # on is drawn at random instead of always taking choice 0.
         genome = self._check_genome(genome)
-        inactive = ~self.active_mask(genome)
+        inactive = ~self._active_mask(genome)
         genome[inactive] = rng.integers(0, self._n_choices)[inactive]
         return genome
 
@@ -271,7 +273,7 @@ class SearchSpace:
         ``rate`` defaults to one over the number of active genes that have more than one choice.
         """
         genome = self._fill_inactive(genome, rng)
-        mutable = np.flatnonzero(self.active_mask(genome) & (self._n_choices > 1))
+        mutable = np.flatnonzero(self._active_mask(genome) & (self._n_choices > 1))
         if rate is None:
             rate = 1.0 / max(len(mutable), 1)
         if not 0.0 <= rate <= 1.0:
