@@ -14,7 +14,7 @@ inline std::uint64_t splitmix64(std::uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-// xoshiro256++ (Blackman and Vigna, 2019) with Box-Muller normals.
+// xoshiro256++ (Blackman and Vigna, 2019) with polar-method normals.
 class Random {
  public:
   // Stream `stream` of seed `seed`; different (seed, stream) pairs give independent sequences.
@@ -38,19 +38,23 @@ class Random {
   // Uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
-  // Standard normal sample.
+  // Standard normal sample (Marsaglia's polar method: no trigonometric calls, one log
+  // and one square root per pair of samples).
   double normal() {
     if (has_spare_) {
       has_spare_ = false;
       return spare_;
     }
-    const double u1 = 1.0 - uniform();  // in (0, 1], so the log is finite
-    const double u2 = uniform();
-    const double radius = std::sqrt(-2.0 * std::log(u1));
-    const double angle = 6.283185307179586 * u2;
-    spare_ = radius * std::sin(angle);
+    double u, v, radius_sq;
+    do {
+      u = 2.0 * uniform() - 1.0;
+      v = 2.0 * uniform() - 1.0;
+      radius_sq = u * u + v * v;
+    } while (radius_sq >= 1.0 || radius_sq == 0.0);
+    const double factor = std::sqrt(-2.0 * std::log(radius_sq) / radius_sq);
+    spare_ = v * factor;
     has_spare_ = true;
-    return radius * std::cos(angle);
+    return u * factor;
   }
 
  private:
