@@ -1,12 +1,12 @@
 """SQLite results store: round trip, persistence, WAL, concurrency, failures, duplicates, bad metrics."""
 
 import json
-from contextlib import closing
 import logging
 import sqlite3
 import subprocess
 import sys
 import textwrap
+from contextlib import closing
 
 import numpy as np
 import pytest

@@ -108,22 +108,22 @@ def _check_int_choices(table: str, key: str, values: tuple[Any, ...], low: int) 
 
 
 def _read_table(space: Mapping[str, Any], table: str) -> dict[str, tuple[Any, ...]]:
-    given = space.get(table, {})
-    if not isinstance(given, Mapping):
-        raise ConfigError(f"space.{table} must be a table; got {given!r}")
+    config_table = space.get(table, {})
+    if not isinstance(config_table, Mapping):
+        raise ConfigError(f"space.{table} must be a table; got {config_table!r}")
     valid_keys = set(DEFAULT_CHOICES[table])
     if table == "hardware":
         valid_keys |= set(HARDWARE_KEYS)
-    unknown = sorted(set(given) - valid_keys)
+    unknown = sorted(set(config_table) - valid_keys)
     if unknown:
         raise ConfigError(
             f"unknown key space.{table}.{unknown[0]}; valid keys are {', '.join(sorted(valid_keys))}"
         )
-    return {key: _as_choices(table, key, value) for key, value in given.items()}
+    return {key: _as_choices(table, key, value) for key, value in config_table.items()}
 
 
-def _parse_network(given: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
-    network = {**DEFAULT_CHOICES["network"], **given}
+def _parse_network(configured: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+    network = {**DEFAULT_CHOICES["network"], **configured}
     for kind in network["kind"]:
         if kind not in NETWORK_KINDS:
             raise ConfigError(f"space.network.kind choice {kind!r} is invalid; valid kinds are {', '.join(NETWORK_KINDS)}")
@@ -142,8 +142,8 @@ def _parse_network(given: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ..
     return network
 
 
-def _parse_compression(given: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
-    compression = {**DEFAULT_CHOICES["compression"], **given}
+def _parse_compression(configured: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+    compression = {**DEFAULT_CHOICES["compression"], **configured}
     probe_network = NetworkSpec(kind="mlp", hidden=(1,))
 
     # Candidate carries the valid ranges, so each choice is checked by building a two-layer probe.
@@ -171,9 +171,9 @@ def hardware_config_from_genes(values: Mapping[str, Any]) -> HardwareConfig:
     return HardwareConfig(**fields)
 
 
-def _parse_hardware(given: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
-    has_size = "xbar_size" in given
-    has_rows_or_cols = "xbar_rows" in given or "xbar_cols" in given
+def _parse_hardware(configured: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+    has_size = "xbar_size" in configured
+    has_rows_or_cols = "xbar_rows" in configured or "xbar_cols" in configured
     if has_size and has_rows_or_cols:
         raise ConfigError("space.hardware sets xbar_size together with xbar_rows/xbar_cols; use one or the other")
 
@@ -182,7 +182,7 @@ def _parse_hardware(given: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, .
         square = defaults.pop("xbar_size")
         defaults["xbar_rows"] = square
         defaults["xbar_cols"] = square
-    hardware = {**defaults, **given}
+    hardware = {**defaults, **configured}
     for key in HARDWARE_KEYS:
         if key not in hardware and key not in ("xbar_rows", "xbar_cols"):
             hardware[key] = (getattr(HardwareConfig(), key),)

@@ -1,8 +1,8 @@
 """Multi-objective kernels: non-dominated sorting, crowding distance, Pareto mask, hypervolume.
 
 Every objective is minimised. Each public kernel is a numba function with a plain NumPy
-version beside it (suffix ``_numpy``) that uses a different, simpler algorithm; the tests
-check both against each other and against pymoo/moocore.
+version beside it (suffix ``_numpy``) that uses a simpler algorithm. The tests check both
+against each other and against pymoo/moocore.
 
 Input rules shared by all kernels: ``F`` is an ``(n_points, n_objectives)`` array of
 float64 (anything ``np.asarray`` turns into one), ``n_points`` may be 0, NaN is rejected,
@@ -76,7 +76,7 @@ def _dominates(F: np.ndarray, a: int, b: int) -> bool:
 def _non_dominated_sort_kernel(F: np.ndarray, order: np.ndarray) -> np.ndarray:
     # Efficient non-dominated sort with binary search over fronts (ENS-BS; Zhang, Tian, Cheng
     # and Jin, IEEE Trans. Evol. Comput. 19(2), 2015). Points arrive in lexicographic order, so
-    # a point can only be dominated by points already placed. Whether front k holds a
+    # a point can only be dominated by points already placed. Whether front k contains a
     # dominator of p is monotone in k (a dominator in front k has one of its own in front
     # k - 1), which makes binary search valid. Each front is a linked list, newest member first.
     n = F.shape[0]
@@ -225,9 +225,9 @@ def _crowding_distance_kernel(F: np.ndarray) -> np.ndarray:
 def crowding_distance(F_front: object) -> np.ndarray:
     """Return the NSGA-II crowding distance of each point of one front (Deb et al. 2002).
 
-    For each objective the points are sorted (stable sort, so ties keep their input order);
-    the two extreme points get ``inf`` and every other point adds the gap between its two
-    neighbours divided by the objective's range. The per-objective terms are summed, as in
+    For each objective the points are sorted with a stable sort, so ties keep their input
+    order. The two extreme points get ``inf``, and every other point adds the gap between
+    its two neighbours divided by the objective's range. The per-objective terms are summed, as in
     Deb et al.; pymoo's ``calc_crowding_distance`` averages them, so it returns this value
     divided by ``n_objectives``. An objective whose range is zero adds nothing, not even
     to its extreme points, and fronts of one or two points are all ``inf``. Values must be

@@ -227,10 +227,10 @@ class SearchSpace:
     def repair(self, genome: Any) -> np.ndarray:
         """Return the canonical genome of the nearest valid candidate.
 
-        Network and compression genes are always valid together. Within each coupled
-        hardware group (for example ``adc_bits`` with ``adc_conversion``) an invalid
-        combination is replaced by the valid one that changes the fewest genes, then the
-        smallest total index distance; remaining ties go to the first in enumeration order.
+        Network and compression genes are always valid together. An invalid combination
+        within a coupled hardware group (for example ``adc_bits`` with ``adc_conversion``)
+        is replaced by the valid one that changes the fewest genes. Ties go to the smallest
+        total index distance, then to the first combination in enumeration order.
         """
         genome = self.canonical(genome)
         for genes, valid, valid_set in self._groups:

@@ -1,8 +1,8 @@
 """SQLite results store: every evaluated candidate is committed as soon as it finishes.
 
-The database runs in WAL mode so readers (a report, a second process) never block the
-writer, and each :meth:`ResultStore.add` is its own transaction, so a killed sweep loses
-only the candidates that were still being evaluated. One :class:`ResultStore` (one SQLite
+The database runs in WAL mode, so readers (a report, a second process) do not block the
+writer. Each :meth:`ResultStore.add` commits its own transaction, so a result is on disk
+once the call returns and a killed sweep loses only the candidates still being evaluated. One :class:`ResultStore` (one SQLite
 connection) belongs to one thread; other threads and processes open their own.
 """
 

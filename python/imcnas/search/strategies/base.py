@@ -27,7 +27,7 @@ class Strategy(abc.ABC):
 
     The caller alternates :meth:`propose` and :meth:`observe`. Objective vectors are
     minimised in every entry (negate a metric such as accuracy that should grow). A
-    strategy never proposes a candidate key that it has proposed or observed before; once
+    strategy never proposes a candidate key that it has proposed or observed before. Once
     every candidate of the space has been seen, :meth:`propose` returns fewer than
     requested (possibly none) and :attr:`exhausted` becomes True.
 
@@ -135,33 +135,36 @@ class Strategy(abc.ABC):
         The genome is the canonical one, or None for a candidate outside the space.
         """
 
-    def draw_unseen(self, n: int, taken: dict[str, Candidate] | None = None) -> list[Candidate]:
-        """Draw up to ``n`` random candidates that are neither seen nor in ``taken``.
+    def draw_unseen(self, n: int, exclude: dict[str, Candidate] | None = None) -> list[Candidate]:
+        """Draw up to ``n`` random candidates that are neither seen nor keys of ``exclude``.
+
+        ``exclude`` contains the candidates already chosen for the current batch, and every
+        drawn candidate is added to it.
 
         Draws come from :meth:`SearchSpace.sample`. After :data:`MAX_REJECTED_DRAWS`
         consecutive draws of known candidates, the remaining candidates are enumerated
         (spaces of at most :data:`ENUMERATION_LIMIT`) and drawn from without replacement.
         """
-        taken = {} if taken is None else taken
+        exclude = {} if exclude is None else exclude
         drawn: list[Candidate] = []
         rejected = 0
         while len(drawn) < n:
-            if len(self._seen_in_space) + len(taken) >= self._space_size:
+            if len(self._seen_in_space) + len(exclude) >= self._space_size:
                 break
             candidate = self.space.sample(self.rng)
             key = candidate.key()
-            if key in self._seen or key in taken:
+            if key in self._seen or key in exclude:
                 rejected += 1
                 if rejected >= MAX_REJECTED_DRAWS:
-                    drawn += self._draw_by_enumeration(n - len(drawn), taken)
+                    drawn += self._draw_by_enumeration(n - len(drawn), exclude)
                     break
                 continue
             rejected = 0
-            taken[key] = candidate
+            exclude[key] = candidate
             drawn.append(candidate)
         return drawn
 
-    def _draw_by_enumeration(self, n: int, taken: dict[str, Candidate]) -> list[Candidate]:
+    def _draw_by_enumeration(self, n: int, exclude: dict[str, Candidate]) -> list[Candidate]:
         size = self._space_size
         if size > ENUMERATION_LIMIT:
             raise RuntimeError(
@@ -172,12 +175,12 @@ class Strategy(abc.ABC):
         unseen = []
         for genome in self.space.iter_genomes():
             candidate = self.space.decode(genome)
-            if candidate.key() not in self._seen and candidate.key() not in taken:
+            if candidate.key() not in self._seen and candidate.key() not in exclude:
                 unseen.append(candidate)
         chosen = self.rng.permutation(len(unseen))[:n]
         drawn = [unseen[int(index)] for index in chosen]
         for candidate in drawn:
-            taken[candidate.key()] = candidate
+            exclude[candidate.key()] = candidate
         return drawn
 
     def _check_objectives(self, candidate: Candidate, values: Any) -> np.ndarray:

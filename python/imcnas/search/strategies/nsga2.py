@@ -45,8 +45,8 @@ def rank_and_crowding(F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def select_survivors(F: np.ndarray, n_survivors: int) -> np.ndarray:
     """Return the indices of the ``n_survivors`` rows kept by NSGA-II survival.
 
-    Whole fronts are taken in rank order; the front that does not fit is cut by decreasing
-    crowding distance (a stable sort, so ties keep row order).
+    Whole fronts are taken in rank order. The front that does not fit is cut by decreasing
+    crowding distance, with a stable sort so that ties keep row order.
     """
     ranks = non_dominated_sort(F)
     selected: list[np.ndarray] = []
@@ -69,10 +69,10 @@ class NSGA2(Strategy):
 
     Until ``population`` results with finite objectives have been observed, proposals are
     random (the first generation). After that each :meth:`observe` merges the new results
-    with the current population and keeps the best ``population`` by rank and crowding, so
-    proposing and observing ``population`` candidates at a time is one generation of the
-    paper; smaller batches give a steady-state variant. Results with an infinite objective
-    (failed candidates) never enter the population.
+    with the current population and keeps the best ``population`` by rank and crowding.
+    Proposing and observing ``population`` candidates at a time is therefore one generation
+    of the paper, and smaller batches give a steady-state variant. Results with an infinite
+    objective (failed candidates) never enter the population.
 
     Options: ``crossover_rate`` is the probability that a pair of parents is recombined
     (otherwise the children are mutated copies); ``mutation_rate`` is the per-gene
@@ -110,7 +110,7 @@ class NSGA2(Strategy):
         if len(self.members) < self.population:
             return self.draw_unseen(n)
 
-        taken: dict[str, Candidate] = {}
+        batch: dict[str, Candidate] = {}
         offspring: list[Candidate] = []
         # Each attempt makes two children; a converged population can keep producing
         # known candidates, so the loop is bounded and random draws fill the rest.
@@ -121,16 +121,16 @@ class NSGA2(Strategy):
             for child in self._make_children():
                 candidate = self.space.decode(child)
                 key = candidate.key()
-                if key in taken or self.is_seen(candidate):
+                if key in batch or self.is_seen(candidate):
                     continue
-                taken[key] = candidate
+                batch[key] = candidate
                 offspring.append(candidate)
                 if len(offspring) == n:
                     break
 
         if len(offspring) < n:
             logger.debug("variation gave %d of %d new candidates; drawing the rest at random", len(offspring), n)
-            offspring += self.draw_unseen(n - len(offspring), taken)
+            offspring += self.draw_unseen(n - len(offspring), batch)
         return offspring
 
     def _make_children(self) -> tuple[np.ndarray, np.ndarray]:
