@@ -40,9 +40,8 @@ double median_seconds(int repeats, Work&& work) {
   return times[times.size() / 2];
 }
 
-// Blocked float32 GEMM y = x W^T with the same (batch, n_in) x (n_in, n_out) layout
-// as the simulator's tiles, OpenMP over batch rows: the baseline a plain digital
-// layer would cost on this CPU without a tuned BLAS.
+// Plain float32 GEMM loop y = x W^T with the simulator's (n_in, n_out) weight layout and
+// OpenMP over batch rows. It is the cost of a digital layer on this CPU without a tuned BLAS.
 void float_gemm(const std::vector<float>& x, const std::vector<float>& w_t, std::vector<float>& y,
                 std::int64_t batch, std::int64_t n_in, std::int64_t n_out) {
 #pragma omp parallel for schedule(static)

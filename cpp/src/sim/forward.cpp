@@ -1,7 +1,7 @@
 // The MVM of a programmed layer: digit planes, tiled GEMM per (row tile, slice, cycle),
 // read noise, ADC and shift-and-add fused per output block.
-// FP traps are never enabled here; without this GCC refuses to vectorize the ADC loop's
-// comparisons and rounding (results are unchanged: only traps are assumed away).
+// This file never enables floating-point traps. Telling GCC so lets it vectorize the
+// comparisons and rounding of the ADC loop, and it changes no result.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
 #endif

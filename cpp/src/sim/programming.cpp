@@ -206,7 +206,7 @@ std::shared_ptr<const ReadState> ProgrammedLayer::read_state(double t_seconds) c
   require(std::isfinite(t_seconds) && t_seconds >= 0.0,
           "t_seconds must be finite and >= 0 (seconds after programming), got ", t_seconds);
 
-  // Every read time at or before t0 (or any time, without drift) sees the same state.
+  // Every read time at or before t0 (or any time, without drift) shares one state.
   const double key = device_.has_drift() ? std::max(t_seconds, device_.t0_s) : 0.0;
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
@@ -235,14 +235,15 @@ double ProgrammedLayer::accumulator_bound(const ForwardOptions& options) const {
   const Adc adc = make_adc(config_, g0_);
 
   // Each conversion contributes at most max_code * step, weighted by its slice and cycle
-  // significance; per-column conversion subtracts two such codes, in two input phases
-  // for signed inputs.
+  // significance. Per-column conversion subtracts two such codes, and signed inputs take
+  // two phases there.
   const double slice_weights =
       (std::ldexp(1.0, config_.cell_bits * slices_) - 1.0) / (std::ldexp(1.0, config_.cell_bits) - 1.0);
   const double cycle_weights =
       (std::ldexp(1.0, config_.dac_bits * cycles) - 1.0) / (std::ldexp(1.0, config_.dac_bits) - 1.0);
   const bool per_column = config_.adc_conversion == AdcConversion::per_column;
-  const double conversions = per_column ? (options.input_signed ? 4.0 : 2.0) : 1.0;
+  double conversions = 1.0;
+  if (per_column) conversions = options.input_signed ? 4.0 : 2.0;
   return conversions * static_cast<double>(row_tiles()) * adc.max_code * adc.step *
          slice_weights * cycle_weights;
 }

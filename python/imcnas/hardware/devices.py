@@ -55,7 +55,7 @@ class DeviceModel:
     max_cell_bits: int | None = None
     """Most bits one cell can store, or None where the source sets no limit."""
     source: str = ""
-    """Where the numbers come from."""
+    """Publication or tool that the numbers come from."""
 
     def __post_init__(self) -> None:
         self._require_finite("g_min_us", self.g_min_us, low=0.0)
@@ -64,6 +64,7 @@ class DeviceModel:
             raise DeviceError(
                 f"g_max_us={self.g_max_us} must be greater than g_min_us={self.g_min_us}"
             )
+
         if self.programming_noise not in PROGRAMMING_NOISE_KINDS:
             raise DeviceError(
                 f"programming_noise must be one of {', '.join(PROGRAMMING_NOISE_KINDS)}; "
@@ -78,12 +79,14 @@ class DeviceModel:
             )
         for value in self.programming_noise_params:
             self._require_finite("programming_noise_params", value)
+
         self._require_finite("read_noise", self.read_noise, low=0.0)
         self._require_finite("drift_nu_mean", self.drift_nu_mean)
         self._require_finite("drift_nu_std", self.drift_nu_std, low=0.0)
         self._require_finite("t0_s", self.t0_s, low=0.0)
         if self.t0_s == 0.0:
             raise DeviceError("t0_s must be > 0 seconds, got 0.0")
+
         self._require_finite("stuck_at_gmin_rate", self.stuck_at_gmin_rate, low=0.0, high=1.0)
         self._require_finite("stuck_at_gmax_rate", self.stuck_at_gmax_rate, low=0.0, high=1.0)
         if self.stuck_at_gmin_rate + self.stuck_at_gmax_rate > 1.0:
@@ -176,9 +179,9 @@ RRAM = DeviceModel(
 # sigma = clip(-0.0125 ln x - 0.0059, 0.008, 0.045), which is mu = 0.049, sigma = 0.008
 # for x >= about 0.2.
 # NOTE: this preset uses that x >= 0.2 value for every device, so low-conductance cells
-# drift less here than in the fit. The read noise uses the fit's 1/f amplitude at g_max
-# (0.0088) as the per-read std; the fit's growth with sqrt(ln((t + t_read) / (2 t_read)))
-# and its larger relative noise at low G are not modelled.
+# drift less here than in the fit. The per-read noise std is the fit's 1/f amplitude at
+# g_max (0.0088). The fit's growth with sqrt(ln((t + t_read) / (2 t_read))) and its larger
+# relative noise at low G are not modelled.
 _PCM_G_MAX_US = 25.0
 PCM = DeviceModel(
     name="pcm",

@@ -63,9 +63,9 @@ def lossless_adc_bits(hw: HardwareConfig, device: DeviceModel | None = None) -> 
     """Return the smallest adc_bits at which the ADC of ``hw`` reproduces every sum exactly.
 
     The ADC is lossless when its step is one unit-cell current and its top code L covers
-    the largest possible input: L >= max_conversion_input. The answer depends on the
-    crossbar rows, dac_bits, cell_bits, the conversion and (per column) the on/off ratio,
-    and is the same for ``full_range`` and ``granular`` mode and for signed and unsigned
+    the largest possible input: L >= max_conversion_input. The width depends on the
+    crossbar rows, dac_bits, cell_bits, the conversion and (per column) the on/off ratio.
+    It is the same for ``full_range`` and ``granular`` mode and for signed and unsigned
     inputs. ``device`` defaults to the ``hw.device`` preset.
     """
     from imcnas.hardware.devices import DEVICE_PRESETS

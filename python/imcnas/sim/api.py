@@ -109,7 +109,7 @@ class ProgrammedLayer:
     ) -> np.ndarray:
         """Run the MVM on integer inputs and return y_int, (batch, n_out) float64.
 
-        ``x_int`` (batch, n_in) holds unsigned ``in_bits`` integers, or sign-magnitude
+        ``x_int`` (batch, n_in) contains unsigned ``in_bits`` integers, or sign-magnitude
         integers with |x| <= 2^(in_bits-1) - 1 when ``input_signed``. ``t_seconds`` is the
         read time after programming; ``read_seed`` seeds this call's read noise, which
         ``read_noise=False`` switches off. With ideal devices and a lossless ADC the

@@ -123,8 +123,8 @@ def forward_int(
                     p = digits @ (g_plus[s, rows] - g_minus[s, rows])
                     value = _convert(p, adc.step, adc.max_code, adc.is_signed)
                 else:
-                    # Column currents include G_min on every driven row: the known
-                    # g0 * sum(digits) is part of what each converter sees.
+                    # Column currents include G_min on every driven row, so the known
+                    # g0 * sum(digits) is part of each converter's input.
                     offset = g0 * digits.sum(axis=1, keepdims=True)
                     p = digits @ g_plus[s, rows] + offset
                     q = digits @ g_minus[s, rows] + offset

@@ -7,9 +7,9 @@
 
 namespace imcnas::sim {
 
-// Largest possible sum one conversion sees, in unit-cell currents (dG times the DAC unit
-// voltage): every row of the physical array at the top digit and the top level. For
-// per-column conversion the G_min current of every row (g0 = G_min / dG) is included.
+// Largest possible input of one conversion, in unit-cell currents (dG times the DAC unit
+// voltage), with every row of the physical array at the top digit and the top level.
+// For per-column conversion the G_min current of every row (g0 = G_min / dG) is included.
 double max_conversion_input(const CrossbarConfig& config, double g0, bool per_column);
 
 // A uniform mid-tread converter: code = clip(round_half_away_from_zero(p / step), -L, L)
@@ -29,7 +29,7 @@ struct Adc {
     return whole + static_cast<double>(fraction >= 0.5) - static_cast<double>(fraction <= -0.5);
   }
 
-  // Returns the unclipped code of p; a code outside [min_code(), max_code] means clipping.
+  // Returns the unclipped code of p. A code outside [min_code(), max_code] means clipping.
   double raw_code(double p) const { return round_half_away(p * inv_step); }
 
   // Clips a raw code to the converter's range.

@@ -12,7 +12,7 @@ enum class AdcMode {
   granular,    // step = one unit-cell current; sums above max_code clip
 };
 
-// What one ADC conversion digitises in differential mapping.
+// Quantity that one ADC conversion digitises in differential mapping.
 enum class AdcConversion {
   difference,  // the G+ minus G- current of a column pair, signed converter
   per_column,  // the G+ and the G- column currents separately, subtracted digitally
