@@ -214,3 +214,13 @@ def test_hypervolume_2d_only_counts_the_front(F):
     assert volume == pytest.approx(kernels.hypervolume_2d(F[kernels.pareto_mask(F)], ref), rel=1e-12)
     assert volume <= kernels.hypervolume_2d(np.vstack([F, [[5.0, 5.0]]]), ref) + 1e-9
     assert volume == pytest.approx(kernels.hypervolume_2d_numpy(F, ref), rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(objective_matrices)
+def test_lexicographic_order_matches_lexsort(F):
+    order = kernels._lexicographic_order(F)
+
+    # Identical rows may come in any order, so compare the sorted rows, not the indices.
+    np.testing.assert_array_equal(F[order], F[np.lexsort(F.T[::-1])])
+    assert sorted(order.tolist()) == list(range(len(F)))
