@@ -33,6 +33,7 @@ CANDIDATE_COLUMNS = (
     "cell_bits",
     "dac_bits",
     "adc_bits",
+    "adc_mode",
     "cols_per_adc",
     "device",
 )
@@ -76,6 +77,7 @@ def candidate_summary(candidate: Any) -> dict[str, str]:
         "cell_bits": str(hw.cell_bits),
         "dac_bits": str(hw.dac_bits),
         "adc_bits": str(hw.adc_bits),
+        "adc_mode": hw.adc_mode,
         "cols_per_adc": str(hw.cols_per_adc),
         "device": hw.device,
     }
@@ -85,7 +87,7 @@ def format_pareto_table(front: Sequence[Any]) -> str:
     """Format the Pareto front as a fixed-width text table."""
     header = (
         f"{'#':>2} {'accuracy':>9} {'energy_nJ':>10} {'latency_us':>10} {'area_mm2':>9}  "
-        f"{'network':<22} {'w_bits':<10} {'prune':<14} {'xbar':<8} {'cell':>4} {'dac':>3} {'adc':>3} device"
+        f"{'network':<22} {'w_bits':<10} {'prune':<14} {'xbar':<8} {'cell':>4} {'dac':>3} {'adc':>3} {'adc_mode':<10} device"
     )
     lines = [header, "-" * len(header)]
     for index, record in enumerate(front):
@@ -96,7 +98,7 @@ def format_pareto_table(front: Sequence[Any]) -> str:
             f"{index:>2} {accuracy:>9} {metrics['energy_pj'] / 1e3:>10.3f} "
             f"{metrics['latency_ns'] / 1e3:>10.3f} {metrics['area_mm2']:>9.4f}  "
             f"{text['network']:<22} {text['w_bits']:<10} {text['prune']:<14} {text['xbar']:<8} "
-            f"{text['cell_bits']:>4} {text['dac_bits']:>3} {text['adc_bits']:>3} {text['device']}"
+            f"{text['cell_bits']:>4} {text['dac_bits']:>3} {text['adc_bits']:>3} {text['adc_mode']:<10} {text['device']}"
         )
     return "\n".join(lines)
 
