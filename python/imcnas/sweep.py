@@ -192,7 +192,8 @@ def _evaluation_loop(
                     error = future.exception()
                     if error is None:
                         metrics = future.result()
-                        store.add(run_id, candidate, metrics, status="ok")
+                        wall_time_s = sum(float(metrics.get(name, 0.0)) for name in ("train_s", "chip_s", "cost_s"))
+                        store.add(run_id, candidate, metrics, status="ok", wall_time_s=wall_time_s)
                         observed.append((candidate, objective_vector(metrics, objectives)))
                     else:
                         failed += 1

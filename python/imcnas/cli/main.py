@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -71,9 +72,14 @@ def _write_report(config) -> int:
     if not config.store_path.exists():
         raise FileNotFoundError(f"no results store at {config.store_path}; run `imcnas search {config.source}` first")
     with ResultStore(config.store_path) as store:
-        run_id = store.begin_run(config.run.name, config.to_dict(), config.run.seed)
-        records = store.records(run_id, status="ok")
-        n_failed = len(store.records(run_id, status="failed"))
+        run = store.run(config.run.name)
+        if run is None:
+            names = ", ".join(repr(info.name) for info in store.runs()) or "none"
+            raise FileNotFoundError(
+                f"no run named {config.run.name!r} in {config.store_path} (stored runs: {names})"
+            )
+        records = store.records(run.id, status="ok")
+        n_failed = store.count(run.id, status="failed")
     objectives = config.run.objectives
     front = pareto_front(records, objectives)
     front_keys = {record.key for record in front}
@@ -153,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except expected_errors as error:
         print(f"imcnas: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader of stdout went away (for example `imcnas report ... | head`).
+        sys.stdout = open(os.devnull, "w")
+        return 141
     except KeyboardInterrupt:
         print("imcnas: interrupted; finished candidates are in the store, run the same command to resume",
               file=sys.stderr)
