@@ -49,11 +49,20 @@ def objective_vector(metrics: dict[str, Any], objectives: Sequence[str]) -> np.n
 _worker_dataset: Any = None
 
 
-def _init_worker(config: SweepConfig) -> None:
-    global _worker_dataset
+def _pin_threads() -> None:
+    """Give torch and the C++ core one thread each, so parallel workers do not oversubscribe the cores."""
     import torch
 
+    from imcnas import _core
+
     torch.set_num_threads(1)
+    _core.set_num_threads(1)
+
+
+def _init_worker(config: SweepConfig) -> None:
+    global _worker_dataset
+
+    _pin_threads()
     _worker_dataset = load_sweep_dataset(config)
 
 
@@ -132,6 +141,8 @@ def run_sweep(
         owned_executor = None
         if executor is None:
             if config.run.workers == 1:
+                # One evaluation at a time: torch stays on one thread (small models train
+                # fastest that way) while the simulator's OpenMP loops keep every core.
                 import torch
 
                 torch.set_num_threads(1)
