@@ -123,20 +123,59 @@ def test_energy_matches_hand_computation() -> None:
 
     report = estimate_cost([layer], hw, tech)
 
-    g = tech.conductance("rram")
     conversions = 3 * 4 * 1 * 20 * 2  # n_mvm * cycles * row tiles * (n_out * slices)
     f_um = tech.feature_size_nm * 1e-3
     row_um, col_um = 128 * tech.cell_width_f * f_um, 128 * tech.cell_height_f * f_um
     settle_ns = 0.38 * tech.wire_res_ohm_per_um * tech.wire_cap_ff_per_um * 1e-6 * (row_um**2 + col_um**2)
-    read_ns = tech.read_pulse_ns + settle_ns + 4 * tech.sar_cycle_ns * 5
-    g_mean = g.g_min_us + (g.g_max_us - g.g_min_us) / 4
-    cell_reads = 3 * 4 * 100 * (20 * 2 * 2)
-    array_pj = cell_reads * 0.5 * tech.read_voltage_v**2 * g_mean * tech.read_pulse_ns * 1e-3
+    read_ns = settle_ns + 4 * tech.sar_cycle_ns * 5
+    # Voltage sensing: every mapped bit line charges to V_read once per read.
+    bitline_ff = 128 * (tech.wire_cap_ff_per_um * tech.cell_height_f * f_um + tech.access_drain_cap_ff)
+    bitline_charges = 3 * 4 * 1 * (20 * 2 * 2)  # n_mvm * cycles * row tiles * bit lines
+    array_pj = bitline_charges * bitline_ff * tech.read_voltage_v**2 * 1e-3
+    # Row drives: word line and access gates at V_wl when the input bit is 1 (p = 0.5), and
+    # the source-line wire at V_read weighted by E[x^2] = 0.5.
+    row_ff = tech.wire_cap_ff_per_um * row_um
+    wordline_fj = 0.5 * (row_ff + 128 * tech.access_gate_cap_ff) * tech.wordline_voltage_v**2
+    source_fj = 0.5 * (row_ff * tech.read_voltage_v**2 + tech.dac_unit_energy_fj)
+    dac_pj = 3 * 4 * 100 * 1 * (wordline_fj + source_fj) * 1e-3
     adc_pj = conversions * tech.sar_fom_fj * 2**5 * 1e-3
     assert report.breakdown_energy["array"] == pytest.approx(array_pj, rel=1e-12)
+    assert report.breakdown_energy["dac"] == pytest.approx(dac_pj, rel=1e-12)
     assert report.breakdown_energy["adc"] == pytest.approx(adc_pj, rel=1e-12)
     assert report.latency_ns == pytest.approx(3 * 4 * read_ns, rel=1e-15)
     assert report.ops == 2 * 100 * 20 * 3
+
+
+def test_current_sensing_matches_hand_computation() -> None:
+    tech = TECH_22NM.replace(adc_type="sar", read_sensing="current")
+    hw = HardwareConfig(xbar_rows=128, xbar_cols=128, cell_bits=1, dac_bits=1, adc_bits=5, cols_per_adc=8)
+    layer = LayerSpec("fc", n_in=100, n_out=20, n_mvm=3, w_bits=3, in_bits=4)
+
+    report = estimate_cost([layer], hw, tech)
+
+    # The clamped cells of a column conduct while it is converted: 5 SAR cycles.
+    g = tech.conductance("rram")
+    g_mean = g.g_min_us + (g.g_max_us - g.g_min_us) / 4
+    cell_reads = 3 * 4 * 100 * (20 * 2 * 2)
+    conversion_ns = 5 * tech.sar_cycle_ns
+    array_pj = cell_reads * 0.5 * tech.read_voltage_v**2 * g_mean * conversion_ns * 1e-3
+    assert report.breakdown_energy["array"] == pytest.approx(array_pj, rel=1e-12)
+
+
+def test_flash_reference_columns_in_adc_energy() -> None:
+    tech = TECH_22NM.replace(adc_type="flash")
+    hw = HardwareConfig(xbar_rows=64, xbar_cols=64, cell_bits=1, dac_bits=1, adc_bits=4, cols_per_adc=8)
+    layer = LayerSpec("fc", n_in=50, n_out=8, n_mvm=2, w_bits=2, in_bits=2)
+
+    report = estimate_cost([layer], hw, tech)
+
+    # 15 comparator decisions plus 15/16 of a reference bit line charged per conversion.
+    f_um = tech.feature_size_nm * 1e-3
+    bitline_ff = 64 * (tech.wire_cap_ff_per_um * tech.cell_height_f * f_um + tech.access_drain_cap_ff)
+    reference_fj = 15 / 16 * bitline_ff * tech.read_voltage_v**2
+    conversions = 2 * 2 * 1 * 8  # n_mvm * cycles * row tiles * (n_out * slices)
+    adc_pj = conversions * (15 * tech.flash_comparator_energy_fj + reference_fj) * 1e-3
+    assert report.breakdown_energy["adc"] == pytest.approx(adc_pj, rel=1e-12)
 
 
 @pytest.mark.parametrize("adc_type", ["sar", "flash"])
@@ -240,10 +279,12 @@ def test_non_integer_size_rejected() -> None:
 
 
 def test_invalid_technology_rejected() -> None:
-    with pytest.raises(ConfigError, match="read_pulse_ns must be a positive finite number, got -1"):
-        TechnologyTable(read_pulse_ns=-1.0)
+    with pytest.raises(ConfigError, match="wordline_voltage_v must be a positive finite number, got -1"):
+        TechnologyTable(wordline_voltage_v=-1.0)
     with pytest.raises(ConfigError, match="adc_type must be one of sar, flash; got 'pipeline'"):
         TechnologyTable(adc_type="pipeline")
+    with pytest.raises(ConfigError, match="read_sensing must be one of voltage, current; got 'charge'"):
+        TechnologyTable(read_sensing="charge")
     with pytest.raises(ConfigError, match="g_max_us must exceed"):
         DeviceConductance(g_min_us=10.0, g_max_us=5.0)
 
@@ -313,9 +354,11 @@ def test_conductance_matches_device_presets(device: str) -> None:
 
 def test_conductance_override_wins() -> None:
     override = DeviceConductance(g_min_us=1.0, g_max_us=10.0)
-    tech = TECH_22NM.replace(devices={"rram": override})
+    # Only current sensing prices the cell conductances (voltage sensing charges C_BL).
+    current = TECH_22NM.replace(read_sensing="current")
+    tech = current.replace(devices={"rram": override})
 
     assert tech.conductance("rram") == override
     low = estimate_cost(SMALL_CNN, HardwareConfig(), tech).breakdown_energy["array"]
-    high = estimate_cost(SMALL_CNN, HardwareConfig()).breakdown_energy["array"]
+    high = estimate_cost(SMALL_CNN, HardwareConfig(), current).breakdown_energy["array"]
     assert low < high

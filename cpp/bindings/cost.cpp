@@ -29,6 +29,12 @@ cost::AdcType parse_adc_type(const std::string& name) {
   throw std::invalid_argument("adc_type must be 'sar' or 'flash', got '" + name + "'");
 }
 
+cost::ReadSensing parse_read_sensing(const std::string& name) {
+  if (name == "voltage") return cost::ReadSensing::voltage;
+  if (name == "current") return cost::ReadSensing::current;
+  throw std::invalid_argument("read_sensing must be 'voltage' or 'current', got '" + name + "'");
+}
+
 cost::AdcConversion parse_conversion(const std::string& name) {
   if (name == "difference") return cost::AdcConversion::difference;
   if (name == "per_column") return cost::AdcConversion::per_column;
@@ -42,12 +48,20 @@ void bind_technology(py::module_& m) {
       .def_property(
           "adc_type", [](const cost::Technology& t) { return cost::adc_type_name(t.adc_type); },
           [](cost::Technology& t, const std::string& name) { t.adc_type = parse_adc_type(name); })
+      .def_property(
+          "read_sensing",
+          [](const cost::Technology& t) { return cost::read_sensing_name(t.read_sensing); },
+          [](cost::Technology& t, const std::string& name) {
+            t.read_sensing = parse_read_sensing(name);
+          })
       .def("validate", &cost::Technology::validate);
 #define IMCNAS_TECH_FIELD(field) tech.def_readwrite(#field, &cost::Technology::field)
   IMCNAS_TECH_FIELD(feature_size_nm);
   IMCNAS_TECH_FIELD(vdd_v);
   IMCNAS_TECH_FIELD(read_voltage_v);
-  IMCNAS_TECH_FIELD(read_pulse_ns);
+  IMCNAS_TECH_FIELD(access_drain_cap_ff);
+  IMCNAS_TECH_FIELD(access_gate_cap_ff);
+  IMCNAS_TECH_FIELD(wordline_voltage_v);
   IMCNAS_TECH_FIELD(cell_area_f2);
   IMCNAS_TECH_FIELD(cell_width_f);
   IMCNAS_TECH_FIELD(cell_height_f);

@@ -43,27 +43,43 @@ LayerCost AnalyticalEstimator::estimate_layer(const LayerShape& layer, const Har
   const double n_mvm = static_cast<double>(layer.n_mvm);
   const double cycles = n_mvm * m.input_cycles;  // row-input cycles of one weight copy set
 
-  // One read integrates the cell currents for the read pulse, lets the wires settle, then
-  // converts the held column values one ADC input after another.
+  // One read lets the row and column wires settle, then converts the held column values one
+  // ADC input after another. No separate read pulse is needed: the inputs stay applied until
+  // the last column of the read is converted.
   const double conversion_ns = adc_conversion_ns(t, hw.adc_bits);
-  const double read_ns = t.read_pulse_ns + wire_settle_ns(t, hw.xbar_rows, hw.xbar_cols) +
-                         m.conversions_per_adc * conversion_ns;
+  const double read_ns =
+      wire_settle_ns(t, hw.xbar_rows, hw.xbar_cols) + m.conversions_per_adc * conversion_ns;
 
-  // Energy. A cell read costs V^2 * G * t, weighted by E[x^2] of the input codes. The mean
-  // conductance takes uniform slice levels, with one cell of each differential pair at the
-  // level and the other at G_min, so G_mean = G_min + (G_max - G_min) / 4.
+  // Array energy depends on how the column is sensed (the 1T1R inputs gate the access
+  // transistors, so only rows with a non-zero input connect their cells to the read voltage).
+  // Voltage sensing: each floating bit line charges to the read voltage once per read and then
+  // carries no current, so a read costs C_BL * V_read^2 per mapped bit line whatever the
+  // conductances. A row tile whose inputs are all zero would not charge; that case is ignored.
+  // Current sensing: the converter clamps the bit line, so its cells conduct while the column
+  // is converted: V^2 * G * t_conversion per cell, weighted by E[x^2] of the input codes. The
+  // mean conductance takes uniform slice levels, with one cell of each differential pair at
+  // the level and the other at G_min, so G_mean = G_min + (G_max - G_min) / 4.
   const double activity = input_activity(t, hw.dac_bits);
-  const double g_mean_us = hw.g_min_us + 0.25 * (hw.g_max_us - hw.g_min_us);
-  const double cell_read_pj =
-      t.read_voltage_v * t.read_voltage_v * g_mean_us * t.read_pulse_ns * 1e-3;
-  const double cell_reads = cycles * n_in * static_cast<double>(m.bitlines);
+  const double bitline_charges = cycles * static_cast<double>(m.row_tiles) *
+                                 static_cast<double>(m.bitlines);
+  double array_pj = 0.0;
+  if (t.read_sensing == ReadSensing::voltage) {
+    array_pj = bitline_charges * bitline_charge_energy_pj(t, hw.xbar_rows);
+  } else {
+    const double g_mean_us = hw.g_min_us + 0.25 * (hw.g_max_us - hw.g_min_us);
+    const double cell_read_pj =
+        t.read_voltage_v * t.read_voltage_v * g_mean_us * conversion_ns * 1e-3;
+    const double cell_reads = cycles * n_in * static_cast<double>(m.bitlines);
+    array_pj = cell_reads * activity * cell_read_pj;
+  }
   const double row_drives = cycles * n_in * static_cast<double>(m.col_tiles);
   const double output_bits = n_mvm * n_out * layer.in_bits;
   const double input_bits = n_mvm * n_in * layer.in_bits;
-  at(cost.energy_pj, Component::array) = cell_reads * activity * cell_read_pj;
+  at(cost.energy_pj, Component::array) = array_pj;
   at(cost.energy_pj, Component::dac) =
-      row_drives * activity * row_drive_energy_pj(t, hw.xbar_cols, hw.dac_bits);
-  at(cost.energy_pj, Component::adc) = m.conversions * adc_energy_pj(t, hw.adc_bits);
+      row_drives * row_drive_energy_pj(t, hw.xbar_cols, hw.dac_bits);
+  at(cost.energy_pj, Component::adc) =
+      m.conversions * (adc_energy_pj(t, hw.adc_bits) + adc_reference_energy_pj(t, hw));
   at(cost.energy_pj, Component::shift_add) = m.conversions * add_energy_pj(t, m.partial_sum_bits);
   at(cost.energy_pj, Component::accumulator) =
       n_mvm * n_out * static_cast<double>(m.row_tiles - 1) * add_energy_pj(t, m.accumulator_bits);
@@ -72,7 +88,11 @@ LayerCost AnalyticalEstimator::estimate_layer(const LayerShape& layer, const Har
   // Area.
   const double crossbars = static_cast<double>(m.crossbars);
   const double adcs = crossbars * static_cast<double>(m.adcs_per_crossbar);
-  const double accumulators = m.row_tiles > 1 ? adcs / static_cast<double>(m.row_tiles) : 0.0;
+  // Row-tile partial sums meet in an adder tree: row_tiles - 1 adders per output lane, where
+  // a lane is one ADC of a column tile. A tree keeps the merge off the read path, as the
+  // latency model assumes.
+  const double lanes = adcs / static_cast<double>(m.row_tiles);
+  const double accumulators = lanes * static_cast<double>(m.row_tiles - 1);
   const double cell_um2 = t.cell_area_f2 * f_nm * f_nm * 1e-6;
   const double sram_bit_um2 = t.sram_cell_area_f2 * f_nm * f_nm * 1e-6;
   at(cost.area_mm2, Component::array) =
@@ -87,16 +107,18 @@ LayerCost AnalyticalEstimator::estimate_layer(const LayerShape& layer, const Har
   at(cost.area_mm2, Component::buffer) =
       static_cast<double>(m.tiles) * t.tile_buffer_kib * kBitsPerKib * sram_bit_um2 * kMm2PerUm2;
 
-  // Interconnect: a horizontal and a vertical bus across each tile, and bits that travel on
-  // average half the side of the layer's tiles. Inputs go to every column tile.
+  // Interconnect: a horizontal and a vertical bus across each tile. Inputs are broadcast: one
+  // transfer charges a bus that spans the layer's tiles once, however many column tiles
+  // listen, so an input bit travels the side of the layer's area. An output bit travels on
+  // average half that side back to the buffer.
   const double core_mm2 = sum(cost.area_mm2);
   const double tiles = static_cast<double>(m.tiles);
   const double tile_side_mm = std::sqrt(core_mm2 / tiles);
   at(cost.area_mm2, Component::interconnect) =
       tiles * 2.0 * t.bus_width_bits * t.wire_pitch_nm * 1e-6 * tile_side_mm;
-  const double moved_bits = input_bits * static_cast<double>(m.col_tiles) + output_bits;
-  const double distance_mm = 0.5 * std::sqrt(core_mm2);
-  at(cost.energy_pj, Component::interconnect) = moved_bits * wire_energy_pj(t, distance_mm);
+  const double side_mm = std::sqrt(core_mm2);
+  at(cost.energy_pj, Component::interconnect) =
+      input_bits * wire_energy_pj(t, side_mm) + output_bits * wire_energy_pj(t, 0.5 * side_mm);
 
   // Latency: every crossbar of a copy works in parallel; a copy runs its share of the MVMs,
   // one read per input cycle.

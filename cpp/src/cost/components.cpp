@@ -25,6 +25,12 @@ double adc_energy_pj(const Technology& tech, int bits) {
   return tech.flash_comparator_energy_fj * (levels(bits) - 1.0) * 1e-3;
 }
 
+double adc_reference_energy_pj(const Technology& tech, const HardwareSpec& hw) {
+  if (tech.adc_type == AdcType::sar) return 0.0;
+  const double l = levels(hw.adc_bits);
+  return (l - 1.0) / l * bitline_charge_energy_pj(tech, hw.xbar_rows);
+}
+
 double adc_area_um2(const Technology& tech, int bits) {
   if (tech.adc_type == AdcType::sar) {
     return tech.sar_area_per_bit_um2 * bits + tech.sar_unit_cap_area_um2 * levels(bits);
@@ -47,6 +53,16 @@ double wire_settle_ns(const Technology& tech, int rows, int cols) {
   return 0.38 * rc_per_um2_ns * (row_um * row_um + col_um * col_um);
 }
 
+double bitline_cap_ff(const Technology& tech, int rows) {
+  const double cell_pitch_um = tech.cell_height_f * tech.feature_size_nm * 1e-3;
+  return rows * (tech.wire_cap_ff_per_um * cell_pitch_um + tech.access_drain_cap_ff);
+}
+
+double bitline_charge_energy_pj(const Technology& tech, int rows) {
+  const double v = tech.read_voltage_v;
+  return bitline_cap_ff(tech, rows) * v * v * 1e-3;
+}
+
 double input_activity(const Technology& tech, int dac_bits) {
   if (tech.input_activity_override >= 0.0) return tech.input_activity_override;
 
@@ -58,9 +74,20 @@ double input_activity(const Technology& tech, int dac_bits) {
 double row_drive_energy_pj(const Technology& tech, int cols, int dac_bits) {
   const double length_um = cols * tech.cell_width_f * tech.feature_size_nm * 1e-3;
   const double wire_ff = tech.wire_cap_ff_per_um * length_um;
+
+  // Word line: a non-zero input turns on the access transistors of its row, charging the
+  // word-line wire and every access gate to the word-line voltage.
+  const double l = levels(dac_bits);
+  const double p_active = 1.0 - 1.0 / l;
+  const double gate_ff = cols * tech.access_gate_cap_ff;
+  const double v_wl = tech.wordline_voltage_v;
+  const double wordline_fj = p_active * (wire_ff + gate_ff) * v_wl * v_wl;
+
+  // Source line and DAC: the input level on the row's source-line wire, weighted by E[x^2].
   const double v = tech.read_voltage_v;
-  const double dac_fj = tech.dac_unit_energy_fj * (levels(dac_bits) - 1.0);
-  return (wire_ff * v * v + dac_fj) * 1e-3;
+  const double activity = input_activity(tech, dac_bits);
+  const double source_fj = activity * (wire_ff * v * v + tech.dac_unit_energy_fj * (l - 1.0));
+  return (wordline_fj + source_fj) * 1e-3;
 }
 
 double row_driver_area_um2(const Technology& tech, int dac_bits) {

@@ -67,7 +67,9 @@ void Technology::validate() const {
   require_positive("feature_size_nm", feature_size_nm);
   require_positive("vdd_v", vdd_v);
   require_positive("read_voltage_v", read_voltage_v);
-  require_positive("read_pulse_ns", read_pulse_ns);
+  require_non_negative("access_drain_cap_ff", access_drain_cap_ff);
+  require_non_negative("access_gate_cap_ff", access_gate_cap_ff);
+  require_positive("wordline_voltage_v", wordline_voltage_v);
   require_positive("cell_area_f2", cell_area_f2);
   require_positive("cell_width_f", cell_width_f);
   require_positive("cell_height_f", cell_height_f);
@@ -108,5 +110,9 @@ void Technology::validate() const {
 }
 
 const char* adc_type_name(AdcType type) { return type == AdcType::sar ? "sar" : "flash"; }
+
+const char* read_sensing_name(ReadSensing sensing) {
+  return sensing == ReadSensing::voltage ? "voltage" : "current";
+}
 
 }  // namespace imcnas::cost

@@ -26,6 +26,7 @@ from typing import Any, Mapping
 from imcnas.hardware.config import ConfigError
 
 ADC_TYPES = ("sar", "flash")
+READ_SENSINGS = ("voltage", "current")
 
 # C V^2 scaling from Horowitz's 45 nm / 0.9 V figures to 22 nm / 0.8 V, taking the switched
 # capacitance proportional to the feature size. The scaling rule is an estimate.
@@ -72,9 +73,26 @@ class TechnologyTable:
     """Supply of the digital periphery. Estimate for a 22 nm low-power process."""
     read_voltage_v: float = 0.55
     """Full-scale row input. NeuroSim V1.5 Param.cpp, readVoltage at technode 22."""
-    read_pulse_ns: float = 10.0
-    """Time a row input is applied, and cell currents integrated, per read. NeuroSim V1.5
-    Param.cpp, readPulseWidth."""
+    read_sensing: str = "voltage"
+    """How a column is sensed. ``voltage``: the floating bit line charges to the read voltage
+    through the cells of the active rows and then carries no current, so a read costs
+    C_BL * V_read^2 per bit line (NeuroSim V1.5 SubArray.cpp prices array reads this way, and
+    its voltage-mode MultilevelSenseAmp.cpp books no column current). ``current``: the converter
+    clamps the bit line and the cells conduct V_read^2 * G while their column is converted."""
+    access_drain_cap_ff: float = 0.07
+    """Drain capacitance one 1T1R access transistor adds to its bit line, fF. Estimate for an
+    access transistor about 0.12 um wide: NeuroSim V1.5 sizes it so that its linear-region
+    resistance is at most 25% of R_on (IR_DROP_TOLERANCE 0.25 and LINEAR_REGION_RATIO 0.2 in
+    constant.h); with its 22 nm PTM NMOS (1.5 mA/um on-current at 0.85 V, effective-resistance
+    multiplier 1.54, Technology.cpp) that is 0.12 um for R_on = 6 kOhm. The junction constants
+    of Technology.cpp (1 fF/um^2 bottom, 0.25 fF/um sidewall, 0.05 fF/um gate edge, graded for
+    the bias) and a drain 3F long (estimate) give about 0.07 fF."""
+    access_gate_cap_ff: float = 0.09
+    """Gate capacitance one access transistor adds to its word line, fF: the 0.12 um transistor
+    above with the 22 nm ideal-gate plus fringe capacitance of NeuroSim V1.5 Technology.cpp
+    (0.33 + 0.45 fF/um). The width makes it an estimate."""
+    wordline_voltage_v: float = 1.1
+    """Gate voltage of an active 1T1R word line. NeuroSim V1.5 Param.cpp, accessVoltage."""
     cell_area_f2: float = 48.0
     """1T1R cell footprint, 4F x 12F. NeuroSim V1.5 Param.cpp (heightInFeatureSize1T1R,
     widthInFeatureSize1T1R)."""
@@ -157,6 +175,10 @@ class TechnologyTable:
         object.__setattr__(self, "devices", dict(self.devices))
         if self.adc_type not in ADC_TYPES:
             raise ConfigError(f"adc_type must be one of {', '.join(ADC_TYPES)}; got {self.adc_type!r}")
+        if self.read_sensing not in READ_SENSINGS:
+            raise ConfigError(
+                f"read_sensing must be one of {', '.join(READ_SENSINGS)}; got {self.read_sensing!r}"
+            )
         for name, value in self.devices.items():
             if not isinstance(value, DeviceConductance):
                 raise ConfigError(f"devices[{name!r}] must be a DeviceConductance, got {value!r}")

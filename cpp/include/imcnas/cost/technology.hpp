@@ -9,11 +9,20 @@ namespace imcnas::cost {
 
 enum class AdcType { sar, flash };
 
+// How the column signal is sensed, which decides how long the cells conduct.
+enum class ReadSensing {
+  voltage,  // floating bit line charges toward the read voltage; no DC current once settled
+  current   // bit line clamped by the converter; the cells conduct while their column is sensed
+};
+
 struct Technology {
   double feature_size_nm = 22.0;    // F, the unit of the cell and transistor areas
   double vdd_v = 0.8;               // supply of the digital periphery
   double read_voltage_v = 0.55;     // amplitude of a full-scale row input
-  double read_pulse_ns = 10.0;      // time the row input is applied (integrated) per read
+  ReadSensing read_sensing = ReadSensing::voltage;
+  double access_drain_cap_ff = 0.07; // drain capacitance one 1T1R access transistor adds to its bit line
+  double access_gate_cap_ff = 0.09;  // gate capacitance one access transistor adds to its word line
+  double wordline_voltage_v = 1.1;   // gate voltage of an active 1T1R word line
   double cell_area_f2 = 48.0;       // memory cell footprint in F^2
   double cell_width_f = 12.0;       // cell pitch along a row (word line) in F
   double cell_height_f = 4.0;       // cell pitch along a column (bit line) in F
@@ -57,5 +66,6 @@ struct Technology {
 };
 
 const char* adc_type_name(AdcType type);
+const char* read_sensing_name(ReadSensing sensing);
 
 }  // namespace imcnas::cost
