@@ -88,6 +88,7 @@ void bind_technology(py::module_& m) {
   IMCNAS_TECH_FIELD(pes_per_tile);
   IMCNAS_TECH_FIELD(tile_buffer_kib);
   IMCNAS_TECH_FIELD(bus_width_bits);
+  IMCNAS_TECH_FIELD(min_clock_ns);
   IMCNAS_TECH_FIELD(wire_pitch_nm);
   IMCNAS_TECH_FIELD(input_activity_override);
 #undef IMCNAS_TECH_FIELD

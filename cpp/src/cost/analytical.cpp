@@ -121,8 +121,14 @@ LayerCost AnalyticalEstimator::estimate_layer(const LayerShape& layer, const Har
       input_bits * wire_energy_pj(t, side_mm) + output_bits * wire_energy_pj(t, 0.5 * side_mm);
 
   // Latency: every crossbar of a copy works in parallel; a copy runs its share of the MVMs,
-  // one read per input cycle.
-  cost.latency_ns = static_cast<double>(m.mvms_per_copy) * m.input_cycles * read_ns;
+  // one read per input cycle. The layer's input and output bits also cross its buffer port,
+  // bus_width_bits per clock cycle. Weight copies do not widen that port, and the transfer is
+  // not overlapped with the reads (single-buffered), so the two times add. The clock runs at
+  // most at 1 / min_clock_ns and no faster than one conversion per cycle.
+  const double compute_ns = static_cast<double>(m.mvms_per_copy) * m.input_cycles * read_ns;
+  const double clock_ns = std::max(t.min_clock_ns, conversion_ns);
+  const double transfer_cycles = std::ceil((input_bits + output_bits) / t.bus_width_bits);
+  cost.latency_ns = compute_ns + transfer_cycles * clock_ns;
 
   cost.energy_pj_total = sum(cost.energy_pj);
   cost.area_mm2_total = sum(cost.area_mm2);

@@ -103,6 +103,7 @@ void Technology::validate() const {
   require(pes_per_tile >= 1, "pes_per_tile must be >= 1, got ", pes_per_tile);
   require_non_negative("tile_buffer_kib", tile_buffer_kib);
   require(bus_width_bits >= 1, "bus_width_bits must be >= 1, got ", bus_width_bits);
+  require_positive("min_clock_ns", min_clock_ns);
   require_non_negative("wire_pitch_nm", wire_pitch_nm);
   require(input_activity_override < 0.0 || input_activity_override <= 1.0,
           "input_activity_override must be negative (unused) or in [0, 1], got ",

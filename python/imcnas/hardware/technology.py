@@ -160,7 +160,11 @@ class TechnologyTable:
     tile_buffer_kib: float = 64.0
     """SRAM buffer per tile, KiB. Estimate."""
     bus_width_bits: int = 256
-    """Width of the bus across a tile. Estimate."""
+    """Width of the bus across a tile, and the bits per clock cycle that enter or leave a
+    layer's buffer. Estimate."""
+    min_clock_ns: float = 1.0
+    """Shortest clock period: the 1 GHz clkFreq of NeuroSim V1.5 Param.cpp. The clock is slowed
+    to one ADC conversion per cycle when a conversion takes longer."""
     wire_pitch_nm: float = 80.0
     """Bus wire pitch: twice the 40 nm wire width of NeuroSim V1.5 Param.cpp at 22 nm."""
     input_activity: float | None = None

@@ -53,7 +53,8 @@ struct Technology {
   int arrays_per_pe = 4;                    // crossbars sharing one processing element
   int pes_per_tile = 16;                    // processing elements per tile
   double tile_buffer_kib = 64.0;            // SRAM buffer per tile
-  int bus_width_bits = 256;                 // tile bus width
+  int bus_width_bits = 256;                 // tile bus width, also the bits per cycle of a layer's buffer port
+  double min_clock_ns = 1.0;                // shortest clock period of the digital periphery
   double wire_pitch_nm = 80.0;              // bus wire pitch
 
   // Mean of the squared drive level over the input codes of a dac_bits DAC, with
