@@ -10,8 +10,9 @@ import pytest
 
 COMPARE_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "compare_neurosim.py"
 
-# NeuroSim's energy rises by 0.2% from 128x128 to 256x256 crossbars. The analytical model
-# falls there by 0.5%, because fewer row tiles mean fewer partial-sum additions and shorter buses.
+# NeuroSim's energy rises by 0.2% from 128x128 to 256x256 crossbars; the analytical model
+# falls by about 17%. Fewer row tiles halve the conversions and shift-adds, and imcnas's bit
+# lines are too light (about 0.09 fF per cell) for the longer columns to make up for it.
 KNOWN_MISMATCHES = {((128, 4), (256, 4), "dynamic_energy")}
 
 

@@ -52,9 +52,10 @@ LayerCost AnalyticalEstimator::estimate_layer(const LayerShape& layer, const Har
 
   // Array energy depends on how the column is sensed (the 1T1R inputs gate the access
   // transistors, so only rows with a non-zero input connect their cells to the read voltage).
-  // Voltage sensing: each floating bit line charges to the read voltage once per read and then
-  // carries no current, so a read costs C_BL * V_read^2 per mapped bit line whatever the
-  // conductances. A row tile whose inputs are all zero would not charge; that case is ignored.
+  // Voltage sensing books the charge that brings each mapped bit line to its read level,
+  // C_BL * V_read^2 per read, and not the DC current through the cells while the converter
+  // resolves that level. It is a lower bound: it holds when the cell current is cut once the
+  // bit line settles, and a row tile whose inputs are all zero is still charged.
   // Current sensing: the converter clamps the bit line, so its cells conduct while the column
   // is converted: V^2 * G * t_conversion per cell, weighted by E[x^2] of the input codes. The
   // mean conductance takes uniform slice levels, with one cell of each differential pair at
@@ -99,7 +100,8 @@ LayerCost AnalyticalEstimator::estimate_layer(const LayerShape& layer, const Har
       crossbars * hw.xbar_rows * hw.xbar_cols * cell_um2 * kMm2PerUm2;
   at(cost.area_mm2, Component::dac) =
       crossbars * hw.xbar_rows * row_driver_area_um2(t, hw.dac_bits) * kMm2PerUm2;
-  at(cost.area_mm2, Component::adc) = adcs * adc_area_um2(t, hw.adc_bits) * kMm2PerUm2;
+  at(cost.area_mm2, Component::adc) =
+      adcs * (adc_area_um2(t, hw.adc_bits) + adc_reference_area_um2(t, hw)) * kMm2PerUm2;
   at(cost.area_mm2, Component::shift_add) =
       adcs * adder_register_area_um2(t, m.partial_sum_bits) * kMm2PerUm2;
   at(cost.area_mm2, Component::accumulator) =

@@ -31,6 +31,14 @@ double adc_reference_energy_pj(const Technology& tech, const HardwareSpec& hw) {
   return (l - 1.0) / l * bitline_charge_energy_pj(tech, hw.xbar_rows);
 }
 
+double adc_reference_area_um2(const Technology& tech, const HardwareSpec& hw) {
+  if (tech.adc_type == AdcType::sar) return 0.0;
+  const double l = levels(hw.adc_bits);
+  const double f_nm = tech.feature_size_nm;
+  const double column_um2 = hw.xbar_rows * tech.cell_area_f2 * f_nm * f_nm * kUm2PerNm2;
+  return (l - 1.0) / l * column_um2;
+}
+
 double adc_area_um2(const Technology& tech, int bits) {
   if (tech.adc_type == AdcType::sar) {
     return tech.sar_area_per_bit_um2 * bits + tech.sar_unit_cap_area_um2 * levels(bits);

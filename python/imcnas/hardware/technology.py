@@ -74,11 +74,13 @@ class TechnologyTable:
     read_voltage_v: float = 0.55
     """Full-scale row input. NeuroSim V1.5 Param.cpp, readVoltage at technode 22."""
     read_sensing: str = "voltage"
-    """How a column is sensed. ``voltage``: the floating bit line charges to the read voltage
-    through the cells of the active rows and then carries no current, so a read costs
-    C_BL * V_read^2 per bit line (NeuroSim V1.5 SubArray.cpp prices array reads this way, and
-    its voltage-mode MultilevelSenseAmp.cpp books no column current). ``current``: the converter
-    clamps the bit line and the cells conduct V_read^2 * G while their column is converted."""
+    """How a column read is priced. ``voltage`` books the charge that brings each bit line to
+    its read level, C_BL * V_read^2 per read, and no DC current through the cells, as NeuroSim
+    V1.5 does (SubArray.cpp prices the bit lines by capacitance, and its voltage-mode
+    MultilevelSenseAmp.cpp sets the column current to zero). That is a lower bound: with
+    low-resistance cells the bit line settles in picoseconds (C_BL / G_column), so a real read
+    also draws the cell current for the sense window. ``current`` prices that current:
+    V_read^2 * G per cell for one conversion time, the conservative bound."""
     access_drain_cap_ff: float = 0.07
     """Drain capacitance one 1T1R access transistor adds to its bit line, fF. Estimate for an
     access transistor about 0.12 um wide: NeuroSim V1.5 sizes it so that its linear-region

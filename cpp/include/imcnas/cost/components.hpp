@@ -20,6 +20,9 @@ double adc_energy_pj(const Technology& tech, int bits);
 // conversion and shared by 2^bits converters, so a conversion charges (2^bits - 1) / 2^bits
 // bit lines. A SAR's reference charge is part of its FOM, so this is 0 for SAR.
 double adc_reference_energy_pj(const Technology& tech, const HardwareSpec& hw);
+// Reference columns of one ADC, um^2: (2^bits - 1) / 2^bits columns of xbar_rows cells for a
+// flash converter (the columns above, each shared by 2^bits converters), 0 for SAR.
+double adc_reference_area_um2(const Technology& tech, const HardwareSpec& hw);
 // One ADC. SAR: comparator and logic per bit plus a 2^bits unit-capacitor DAC.
 // Flash: 2^bits - 1 comparators and a thermometer encoder of `bits` registers.
 double adc_area_um2(const Technology& tech, int bits);

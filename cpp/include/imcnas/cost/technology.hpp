@@ -11,7 +11,7 @@ enum class AdcType { sar, flash };
 
 // How the column signal is sensed, which decides how long the cells conduct.
 enum class ReadSensing {
-  voltage,  // floating bit line charges toward the read voltage; no DC current once settled
+  voltage,  // books the charge of each bit line, C_BL * V_read^2 per read (a lower bound)
   current   // bit line clamped by the converter; the cells conduct while their column is sensed
 };
 
