@@ -142,7 +142,7 @@ def test_energy_matches_hand_computation() -> None:
     assert report.breakdown_energy["array"] == pytest.approx(array_pj, rel=1e-12)
     assert report.breakdown_energy["dac"] == pytest.approx(dac_pj, rel=1e-12)
     assert report.breakdown_energy["adc"] == pytest.approx(adc_pj, rel=1e-12)
-    # Input and output bits cross the 256-bit buffer port, one transfer per clock cycle; the
+    # Input and output bits cross the 256-bit buffer port, one transfer per clock cycle. The
     # clock slows to one 5-cycle SAR conversion (1.25 ns) per cycle.
     transfer_cycles = math.ceil((3 * 100 * 4 + 3 * 20 * 4) / tech.bus_width_bits)
     clock_ns = max(tech.min_clock_ns, 5 * tech.sar_cycle_ns)

@@ -11,7 +11,7 @@ import pytest
 COMPARE_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "compare_neurosim.py"
 
 # NeuroSim's energy rises by 0.2% from 128x128 to 256x256 crossbars; the analytical model
-# falls by about 17%. Fewer row tiles halve the conversions and shift-adds, and imcnas's bit
+# falls by about 21%. Fewer row tiles halve the conversions and shift-adds, and imcnas's bit
 # lines are too light (about 0.09 fF per cell) for the longer columns to make up for it.
 KNOWN_MISMATCHES = {((128, 4), (256, 4), "dynamic_energy")}
 

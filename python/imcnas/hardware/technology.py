@@ -75,9 +75,9 @@ class TechnologyTable:
     """Full-scale row input. NeuroSim V1.5 Param.cpp, readVoltage at technode 22."""
     read_sensing: str = "voltage"
     """How a column read is priced. ``voltage`` books the charge that brings each bit line to
-    its read level, C_BL * V_read^2 per read, and no DC current through the cells, as NeuroSim
-    V1.5 does (SubArray.cpp prices the bit lines by capacitance, and its voltage-mode
-    MultilevelSenseAmp.cpp sets the column current to zero). That is a lower bound: with
+    its read level, C_BL * V_read^2 per read, and no DC current through the cells. NeuroSim
+    V1.5 does the same: SubArray.cpp prices the bit lines by capacitance, and its voltage-mode
+    MultilevelSenseAmp.cpp sets the column current to zero. That is a lower bound: with
     low-resistance cells the bit line settles in picoseconds (C_BL / G_column), so a real read
     also draws the cell current for the sense window. ``current`` prices that current:
     V_read^2 * G per cell for one conversion time, the conservative bound."""

@@ -16,9 +16,9 @@ double transistors_area_um2(const Technology& tech, double transistors);
 // of each of its 2^bits - 1 comparators. Both are non-decreasing in bits.
 double adc_energy_pj(const Technology& tech, int bits);
 // Reference signals of one conversion, pJ. A flash converter compares the column with
-// 2^bits - 1 reference columns; each is a bit line of the same capacitance, charged once per
-// conversion and shared by 2^bits converters, so a conversion charges (2^bits - 1) / 2^bits
-// bit lines. A SAR's reference charge is part of its FOM, so this is 0 for SAR.
+// 2^bits - 1 reference columns, bit lines of the same capacitance that 2^bits converters
+// share. So each conversion charges (2^bits - 1) / 2^bits bit lines. A SAR's reference charge
+// is part of its FOM, so this is 0 for SAR.
 double adc_reference_energy_pj(const Technology& tech, const HardwareSpec& hw);
 // Reference columns of one ADC, um^2: (2^bits - 1) / 2^bits columns of xbar_rows cells for a
 // flash converter (the columns above, each shared by 2^bits converters), 0 for SAR.
@@ -42,8 +42,8 @@ double bitline_charge_energy_pj(const Technology& tech, int rows);
 // Mean squared drive level E[x^2] of a row input over uniform dac_bits codes.
 double input_activity(const Technology& tech, int dac_bits);
 // Driving one row of a 1T1R crossbar with `cols` cells for one input cycle, averaged over
-// uniform input codes: the word line and access gates switched to the word-line voltage when
-// the input is non-zero, and the source-line wire and DAC units at the input level.
+// uniform input codes. A non-zero input switches the word line and the access gates to the
+// word-line voltage, and the source-line wire and the DAC units carry the input level.
 double row_drive_energy_pj(const Technology& tech, int cols, int dac_bits);
 // One row driver with a dac_bits DAC.
 double row_driver_area_um2(const Technology& tech, int dac_bits);
