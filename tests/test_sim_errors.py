@@ -183,3 +183,23 @@ def test_reference_rejects_out_of_range_integers():
         reference.forward_int(np.array([[1]]), np.array([[4]]), HW, w_bits=3, in_bits=2)
     with pytest.raises(ValueError, match="non-finite|NaN"):
         quantize_inputs(np.array([[np.nan]]), 4)
+
+
+@pytest.mark.parametrize("order", ["transposed", "fortran", "strided"])
+def test_program_accepts_any_weight_layout(order):
+    weights = np.random.default_rng(3).normal(size=(10, 4))
+    if order == "transposed":
+        view = weights.T
+    elif order == "fortran":
+        view = np.asfortranarray(weights.T)
+    else:
+        view = np.repeat(weights.T, 2, axis=1)[:, ::2]
+    assert not view.flags.c_contiguous
+    layer = program_layer(view, HW, w_bits=4)
+    expected = program_layer(np.ascontiguousarray(view), HW, w_bits=4)
+    np.testing.assert_array_equal(layer.weight_int, expected.weight_int)
+    x = np.arange(10, dtype=np.int64)[None, :] % 16
+    np.testing.assert_array_equal(
+        layer.forward_int(x, in_bits=4), x @ expected.weight_int.T.astype(np.int64)
+    )
+

@@ -202,6 +202,9 @@ def program_layer(
         )
 
     weight_int, weight_scale = quantize_weights(weights, w_bits, per_channel=per_channel)
+    # quantize_weights keeps the input's memory order (a transposed view stays Fortran-ordered),
+    # but the C++ core reads C-contiguous int32 rows.
+    weight_int = np.ascontiguousarray(weight_int)
     core = _sim.ProgrammedLayer(
         weight_int,
         config=crossbar_config(hw),
