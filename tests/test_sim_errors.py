@@ -203,3 +203,49 @@ def test_program_accepts_any_weight_layout(order):
         layer.forward_int(x, in_bits=4), x @ expected.weight_int.T.astype(np.int64)
     )
 
+
+@pytest.mark.parametrize(
+    "x",
+    [np.ones((1, 10)) + 1j, np.array([["1"] * 10]), np.full((1, 10), None), np.ones((1, 10), dtype=bool)],
+    ids=["complex", "string", "object", "bool"],
+)
+def test_forward_rejects_non_real_dtypes(layer, x):
+    with pytest.raises(ValueError, match=f"x must have a real numeric dtype.*got {x.dtype}"):
+        layer.forward(x, in_bits=4)
+
+
+@pytest.mark.parametrize("weights", [np.ones((2, 2)) + 1j, np.array([["1", "2"]])], ids=["complex", "string"])
+def test_program_rejects_non_real_weights(weights):
+    with pytest.raises(ValueError, match=f"real numeric dtype, got {weights.dtype}"):
+        program_layer(weights, HW, w_bits=4)
+
+
+@pytest.mark.parametrize("t_seconds", ["1", None, True, 1 + 0j], ids=["string", "none", "bool", "complex"])
+def test_read_time_must_be_real(layer, t_seconds):
+    x_int = np.ones((1, 10), dtype=np.int64)
+    with pytest.raises(ValueError, match="t_seconds must be a real number"):
+        layer.forward_int(x_int, in_bits=4, t_seconds=t_seconds)
+    with pytest.raises(ValueError, match="t_seconds must be a real number"):
+        layer.forward(np.ones((1, 10)), in_bits=4, t_seconds=t_seconds)
+    with pytest.raises(ValueError, match="t_seconds must be a real number"):
+        layer.conductances_us(t_seconds)
+
+
+def test_read_time_accepts_numpy_scalars(layer):
+    x_int = np.ones((1, 10), dtype=np.int64)
+    expected = layer.forward_int(x_int, in_bits=4, t_seconds=100.0)
+    np.testing.assert_array_equal(layer.forward_int(x_int, in_bits=4, t_seconds=np.float32(100)), expected)
+    np.testing.assert_array_equal(layer.forward_int(x_int, in_bits=4, t_seconds=np.int64(100)), expected)
+
+
+def test_flags_and_x_max_must_have_right_type(layer):
+    with pytest.raises(ValueError, match="input_signed must be True or False"):
+        layer.forward(np.ones((1, 10)), in_bits=4, input_signed="no")
+    with pytest.raises(ValueError, match="read_noise must be True or False"):
+        layer.forward_int(np.ones((1, 10), dtype=np.int64), in_bits=4, read_noise="off")
+    with pytest.raises(ValueError, match="x_max must be a finite number"):
+        layer.forward(np.ones((1, 10)), in_bits=4, x_max="1")
+    with pytest.raises(ValueError, match="per_channel must be True or False"):
+        program_layer(np.ones((2, 2)), HW, w_bits=4, per_channel="yes")
+    with pytest.raises(ValueError, match="drift_compensation must be True or False"):
+        program_layer(np.ones((2, 2)), HW, w_bits=4, drift_compensation=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 from typing import Any
 
 import numpy as np
@@ -118,6 +119,7 @@ class ProgrammedLayer:
         x_int = check_matrix("x_int", x_int, columns=self._core.n_in)
         if not np.issubdtype(x_int.dtype, np.integer):
             raise ValueError(f"x_int must have an integer dtype, got {x_int.dtype}")
+        input_signed = _flag("input_signed", input_signed)
         check_bits("in_bits", in_bits, 2 if input_signed else 1, MAX_IN_BITS)
         # The C++ core takes C-contiguous int64 without copying; other layouts convert once.
         x_int = np.ascontiguousarray(x_int, dtype=np.int64)
@@ -125,9 +127,9 @@ class ProgrammedLayer:
             x_int,
             in_bits=in_bits,
             input_signed=input_signed,
-            t_seconds=float(t_seconds),
+            t_seconds=_read_time(t_seconds),
             read_seed=_seed("read_seed", read_seed),
-            read_noise=read_noise,
+            read_noise=_flag("read_noise", read_noise),
         )
         self.last_stats = stats
         return y_int
@@ -150,6 +152,18 @@ class ProgrammedLayer:
         for signed ones. See :meth:`forward_int` for the other arguments.
         """
         x = check_matrix("x", x, columns=self._core.n_in)
+        # NumPy would cast complex inputs to float with only a ComplexWarning, dropping the
+        # imaginary part, and would parse numeric strings, so only real number dtypes pass.
+        if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+            raise ValueError(
+                f"x must have a real numeric dtype (integer or floating), got {x.dtype}"
+            )
+        input_signed = _flag("input_signed", input_signed)
+        t_seconds = _read_time(t_seconds)
+        if x_max is not None and (
+            isinstance(x_max, (bool, np.bool_)) or not isinstance(x_max, numbers.Real)
+        ):
+            raise ValueError(f"x_max must be a finite number > 0 or None, got {x_max!r}")
         x_int, x_scale = quantize_inputs(x, in_bits, input_signed=input_signed, x_max=x_max)
         y_int = self.forward_int(
             x_int,
@@ -163,7 +177,26 @@ class ProgrammedLayer:
 
     def conductances_us(self, t_seconds: float = DEFAULT_READ_TIME_S) -> tuple[np.ndarray, np.ndarray]:
         """Return the programmed and drifted (G+, G-) in uS, each (slices, n_in, n_out)."""
-        return self._core.conductances_us(float(t_seconds))
+        return self._core.conductances_us(_read_time(t_seconds))
+
+
+def _read_time(value: Any) -> float:
+    """Return the read time ``value`` in seconds as a float after checking it is a real number.
+
+    The range (finite, >= 0) is checked by the C++ core.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(
+            f"t_seconds must be a real number of seconds, got {value!r} "
+            f"({type(value).__name__})"
+        )
+    return float(value)
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def _seed(name: str, value: Any) -> int:
@@ -201,6 +234,8 @@ def program_layer(
             f"(max_cell_bits={device.max_cell_bits}); lower cell_bits"
         )
 
+    per_channel = _flag("per_channel", per_channel)
+    drift_compensation = _flag("drift_compensation", drift_compensation)
     weight_int, weight_scale = quantize_weights(weights, w_bits, per_channel=per_channel)
     # quantize_weights keeps the input's memory order (a transposed view stays Fortran-ordered),
     # but the C++ core reads C-contiguous int32 rows.
