@@ -5,24 +5,40 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+apt_install() {
+  local sudo_cmd=""
+  if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get install -y -q "$@" >/dev/null \
+    || { $sudo_cmd apt-get update -q >/dev/null && $sudo_cmd apt-get install -y -q "$@" >/dev/null; }
+}
+
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   echo "imcnas setup: installing Debian package dataset-fashion-mnist" >&2
-  sudo_cmd=""
-  if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
-  $sudo_cmd apt-get install -y -q dataset-fashion-mnist >/dev/null \
-    || { $sudo_cmd apt-get update -q >/dev/null && $sudo_cmd apt-get install -y -q dataset-fashion-mnist >/dev/null; }
+  apt_install dataset-fashion-mnist
 fi
 
 if [ ! -x .venv/bin/python ]; then
   echo "imcnas setup: creating .venv" >&2
-  python3 -m venv .venv
+  if ! python3 -m venv .venv 2>/dev/null; then
+    # Debian ships the pip bootstrap of venv in a separate package.
+    rm -rf .venv
+    apt_install python3-venv
+    python3 -m venv .venv
+  fi
 fi
 py=.venv/bin/python
 
 # torch first and pinned: an unpinned request lets pip pick a multi-GB CUDA build.
+# The machines this project runs on carry the CPU build of 2.13.0 in pip's local wheel
+# folder, which the pin selects. Elsewhere set IMCNAS_TORCH_INDEX to
+# https://download.pytorch.org/whl/cpu to get the CPU build from PyTorch's index.
 if ! $py -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '2.13.0')" 2>/dev/null; then
-  echo "imcnas setup: installing torch 2.13.0 (CPU build)" >&2
-  $py -m pip install -q torch==2.13.0
+  echo "imcnas setup: installing torch 2.13.0" >&2
+  if [ -n "${IMCNAS_TORCH_INDEX:-}" ]; then
+    $py -m pip install -q torch==2.13.0 --index-url "$IMCNAS_TORCH_INDEX"
+  else
+    $py -m pip install -q torch==2.13.0
+  fi
 fi
 $py -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" ninja cmake \
   numpy numba scikit-learn matplotlib tqdm pytest hypothesis pymoo scipy

@@ -48,9 +48,14 @@ def _run(tmp_path: Path, text: str, capsys) -> tuple[int, str]:
         ('dataset = "digits"', 'dataset = "fashion-mnist"\nroot = "no-such-folder"', "no-such-folder"),
         ('dataset = "digits"', 'dataset = "cifar-100"', "cifar-100"),
         ('kind = ["mlp"]', 'kind = ["rnn"]', "rnn"),
+        ('name = "bad-input"', 'name = "bad-input"\nseed = -1', "-1"),
+        ('name = "bad-input"', 'name = ""', "run.name"),
+        ('name = "bad-input"', 'name = "bad-input"\nstrategy = "grid"', "'grid'"),
+        ('kind = ["mlp"]\ndepth = [1]', 'kind = ["cnn"]\nconv_depth = [1, 4]\nkernel = [5]', "conv_depth=4"),
     ],
     ids=["unknown-key", "adc-bits-zero", "adc-bits-too-large", "non-integer-size",
-         "non-integer-count", "missing-data-files", "unknown-dataset", "unknown-network-kind"],
+         "non-integer-count", "missing-data-files", "unknown-dataset", "unknown-network-kind",
+         "negative-seed", "empty-name", "unknown-strategy", "cnn-too-deep"],
 )
 def test_bad_input_one_line_error(tmp_path, capsys, old, new, expected):
     assert old in VALID
@@ -88,3 +93,43 @@ def test_report_without_store(tmp_path, capsys):
 
     assert status == 2
     assert "no results store" in capsys.readouterr().err
+
+
+def test_output_dir_is_a_file(tmp_path, capsys):
+    (tmp_path / "out").write_text("not a folder")
+
+    status, err = _run(tmp_path, VALID, capsys)
+
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "out" in err
+    assert (tmp_path / "out").read_text() == "not a folder"
+
+
+def test_overrides_apply_without_root(tmp_path, capsys):
+    config = tmp_path / "config.toml"
+    config.write_text(textwrap.dedent(VALID))
+
+    status = main(["search", str(config), "--no-progress", "--evaluations", "1", "--workers", "1",
+                   "--output-dir", str(tmp_path / "elsewhere")])
+
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "evaluated 1 candidates" in captured.out
+    assert (tmp_path / "elsewhere" / "results.sqlite").exists()
+    assert not (tmp_path / "out").exists()
+
+
+def test_resume_with_changed_config(tmp_path, capsys):
+    config = tmp_path / "config.toml"
+    config.write_text(textwrap.dedent(VALID.replace("evaluations = 2", "evaluations = 1")))
+    assert main(["search", str(config), "--no-progress"]) == 0
+    capsys.readouterr()
+
+    config.write_text(textwrap.dedent(VALID.replace("width = [16]", "width = [16, 32]")))
+    status = main(["search", str(config), "--no-progress"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "space" in err
+    assert "restore it to resume" in err

@@ -109,9 +109,9 @@ class SweepConfig:
 def _check_type(where: str, key: str, value: Any, expected: Any) -> Any:
     """Coerce ``value`` to the annotated type of a section field or raise ConfigError."""
     text = str(expected)
+    if value is None and text.endswith("| None"):
+        return None
     if text in ("int", "int | None"):
-        if value is None and "None" in text:
-            return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{where}.{key} must be an integer, got {value!r}")
         return value
@@ -148,8 +148,17 @@ def _build_section(cls: type, where: str, values: Any) -> Any:
     return cls(**checked)
 
 
+STRATEGIES = ("random", "nsga2")
+
+
 def _validate(config: SweepConfig) -> None:
     run = config.run
+    if not run.name.strip():
+        raise ConfigError("run.name must be a non-empty string")
+    if run.seed < 0:
+        raise ConfigError(f"run.seed must be a non-negative integer, got {run.seed}")
+    if run.strategy not in STRATEGIES:
+        raise ConfigError(f"run.strategy must be one of {', '.join(STRATEGIES)}; got {run.strategy!r}")
     if run.evaluations < 1:
         raise ConfigError(f"run.evaluations must be >= 1, got {run.evaluations}")
     if run.population < 2:
@@ -161,10 +170,12 @@ def _validate(config: SweepConfig) -> None:
             raise ConfigError(f"unknown objective {name!r} in run.objectives; valid: {', '.join(OBJECTIVES)}")
     if len(set(run.objectives)) != len(run.objectives) or len(run.objectives) < 2:
         raise ConfigError(f"run.objectives needs at least two distinct names, got {list(run.objectives)}")
+
     for key in ("train_samples", "test_samples"):
         value = getattr(config.data, key)
         if value is not None and value < 10:
             raise ConfigError(f"data.{key} must be >= 10 or left out for the whole split, got {value}")
+
     train = config.train
     if train.epochs < 1 or train.finetune_epochs < 0 or train.batch_size < 1:
         raise ConfigError(
@@ -173,6 +184,7 @@ def _validate(config: SweepConfig) -> None:
         )
     if not train.lr > 0:
         raise ConfigError(f"train.lr must be > 0, got {train.lr}")
+
     evaluate = config.evaluate
     if evaluate.chips < 1:
         raise ConfigError(f"evaluate.chips must be >= 1, got {evaluate.chips}")
@@ -194,6 +206,10 @@ def config_from_dict(values: Mapping[str, Any], *, source: str = "<dict>", base_
     space = values.get("space", {})
     if not isinstance(space, Mapping):
         raise ConfigError(f"[space] must be a table, got {space!r}")
+    # The search space checks its own keys; doing it here makes every config error name the file.
+    from imcnas.search import SearchSpace
+
+    SearchSpace.from_dict(space)
     config = SweepConfig(**built, space=space, source=source, base_dir=base_dir)
     _validate(config)
     return config
@@ -218,4 +234,5 @@ def load_config(path: str | Path) -> SweepConfig:
     try:
         return config_from_dict(values, source=str(path), base_dir=path.resolve().parent)
     except ConfigError as error:
-        raise ConfigError(f"{path}: {error}") from None
+        message = str(error).replace(f" in {path}", "")
+        raise ConfigError(f"{path}: {message}") from None

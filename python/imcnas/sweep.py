@@ -7,6 +7,7 @@ resumes it: stored candidates are fed back to the strategy and never evaluated t
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ import numpy as np
 
 from imcnas.candidate import Candidate
 from imcnas.config import OBJECTIVES, SweepConfig
+from imcnas.hardware.config import ConfigError
 from imcnas.evaluate import EvaluationSettings, evaluate_candidate
 
 logger = logging.getLogger("imcnas.sweep")
@@ -86,6 +88,56 @@ def load_sweep_dataset(config: SweepConfig) -> Any:
     )
 
 
+def check_networks_fit(space: Any, input_shape: Sequence[int], n_classes: int) -> None:
+    """Raise ConfigError if a conv depth of ``space`` cannot run on inputs of ``input_shape``.
+
+    Each conv layer halves the feature map, so for every conv depth the largest kernel in
+    every layer is the case that fails first; it is built once here instead of failing in
+    every evaluation.
+    """
+    from imcnas.candidate import NetworkSpec
+    from imcnas.train import build_model
+
+    network = space.choices.network
+    if "cnn" not in network["kind"]:
+        return
+    kernel = max(network["kernel"])
+    channels = min(network["channels"])
+    hidden = (min(network["width"]),) * min(network["hidden_depth"])
+    for depth in network["conv_depth"]:
+        spec = NetworkSpec("cnn", channels=(channels,) * depth, kernels=(kernel,) * depth, hidden=hidden)
+        n_layers = spec.n_weight_layers
+        try:
+            build_model(spec, input_shape, n_classes, (8,) * n_layers, (8,) * n_layers)
+        except ValueError as error:
+            shape = "x".join(str(size) for size in input_shape)
+            raise ConfigError(
+                f"space.network: conv_depth={depth} with kernel={kernel} does not fit the {shape} input "
+                f"({error}); remove that conv_depth or kernel choice"
+            ) from None
+
+
+# Run settings that may change between a run and its resume; any other change would mix
+# results of different experiments in one front.
+_RESUMABLE_CHANGES = {("run", "evaluations"), ("run", "workers"), ("run", "output_dir")}
+
+
+def check_resumable(stored: dict[str, Any], current: dict[str, Any], name: str, store_path: Any) -> None:
+    """Raise ConfigError naming the first setting that differs between a stored run and this config."""
+    current = json.loads(json.dumps(current))
+    for table in sorted(set(stored) | set(current)):
+        old_table, new_table = stored.get(table, {}), current.get(table, {})
+        for key in sorted(set(old_table) | set(new_table)):
+            if (table, key) in _RESUMABLE_CHANGES:
+                continue
+            old, new = old_table.get(key), new_table.get(key)
+            if old != new:
+                raise ConfigError(
+                    f"run {name!r} in {store_path} was started with {table}.{key}={old!r}, this config has "
+                    f"{new!r}; restore it to resume, or set a new run.name or run.output_dir"
+                )
+
+
 class _InlineExecutor(Executor):
     """Runs each submission at once in this process; used for ``workers = 1``."""
 
@@ -120,16 +172,18 @@ def run_sweep(
     space = SearchSpace.from_dict(config.space)
     objectives = config.run.objectives
     settings = EvaluationSettings(train=config.train, evaluate=config.evaluate, seed=config.run.seed)
+    strategy = make_strategy(config.run.strategy, space, seed=config.run.seed, population=config.run.population)
     if dataset is None:
         dataset = load_sweep_dataset(config)
+    check_networks_fit(space, dataset.input_shape, dataset.n_classes)
 
     started = time.perf_counter()
     store = ResultStore(config.store_path)
     try:
+        stored_run = store.run(config.run.name)
+        if stored_run is not None:
+            check_resumable(stored_run.config, config.to_dict(), config.run.name, config.store_path)
         run_id = store.begin_run(config.run.name, config.to_dict(), config.run.seed)
-        strategy = make_strategy(
-            config.run.strategy, space, seed=config.run.seed, population=config.run.population
-        )
         finished = store.records(run_id, status="ok")
         if finished:
             strategy.observe([(record.candidate, objective_vector(record.metrics, objectives)) for record in finished])
@@ -158,12 +212,26 @@ def run_sweep(
                 store, run_id, strategy, executor, settings, objectives, remaining, done_keys,
                 config.run.population, progress,
             )
+        except BaseException:
+            if owned_executor is not None:
+                _terminate_workers(owned_executor)
+            raise
         finally:
             if owned_executor is not None:
                 owned_executor.shutdown(wait=True, cancel_futures=True)
     finally:
         store.close()
     return SweepSummary(run_id, evaluated, resumed, failed, time.perf_counter() - started)
+
+
+def _terminate_workers(executor: ProcessPoolExecutor) -> None:
+    """Stop worker processes at once; their unfinished candidates were never stored.
+
+    NOTE: ProcessPoolExecutor has no public way to stop running tasks, so this reads its
+    private ``_processes`` table (CPython 3.10-3.13); without it, shutdown waits for them.
+    """
+    for process in list(getattr(executor, "_processes", {}).values()):
+        process.terminate()
 
 
 def _install_dataset(dataset: Any) -> None:
@@ -185,11 +253,17 @@ def _evaluation_loop(
 ) -> tuple[int, int]:
     from tqdm import tqdm
 
+    from imcnas.store import DuplicateResultError
+
     evaluated = failed = 0
     bar = tqdm(total=max(remaining, 0), desc="evaluating", unit="cand", disable=not progress, leave=False)
     try:
         while evaluated < remaining:
-            proposals = [c for c in strategy.propose(min(population, remaining - evaluated)) if c.key() not in done_keys]
+            proposals = [
+                candidate
+                for candidate in strategy.propose(min(population, remaining - evaluated))
+                if candidate.key() not in done_keys and not store.has(run_id, candidate.key())
+            ]
             if not proposals:
                 logger.warning("strategy proposed no new candidates; stopping after %d evaluations", evaluated)
                 break
@@ -201,16 +275,20 @@ def _evaluation_loop(
                 for future in finished:
                     candidate = futures[future]
                     error = future.exception()
-                    if error is None:
-                        metrics = future.result()
-                        wall_time_s = sum(float(metrics.get(name, 0.0)) for name in ("train_s", "chip_s", "cost_s"))
-                        store.add(run_id, candidate, metrics, status="ok", wall_time_s=wall_time_s)
-                        observed.append((candidate, objective_vector(metrics, objectives)))
-                    else:
-                        failed += 1
-                        text = "".join(traceback.format_exception_only(type(error), error)).strip()
-                        logger.warning("candidate %s failed: %s", candidate.key()[:12], text)
-                        store.add(run_id, candidate, None, status="failed", error=text)
+                    try:
+                        if error is None:
+                            metrics = future.result()
+                            wall_time_s = sum(float(metrics.get(name, 0.0)) for name in ("train_s", "chip_s", "cost_s"))
+                            store.add(run_id, candidate, metrics, status="ok", wall_time_s=wall_time_s)
+                            observed.append((candidate, objective_vector(metrics, objectives)))
+                        else:
+                            failed += 1
+                            text = "".join(traceback.format_exception_only(type(error), error)).strip()
+                            logger.warning("candidate %s failed: %s", candidate.key()[:12], text)
+                            store.add(run_id, candidate, None, status="failed", error=text)
+                    except DuplicateResultError:
+                        # Another process sweeping the same run stored this candidate first.
+                        logger.info("candidate %s was stored by another process; keeping that result", candidate.key()[:12])
                     done_keys.add(candidate.key())
                     evaluated += 1
                     bar.update(1)

@@ -6,7 +6,9 @@ import argparse
 import dataclasses
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -111,19 +113,21 @@ def _command_search(args) -> int:
     from imcnas.config import load_config
     from imcnas.sweep import load_sweep_dataset, run_sweep
 
+    # load_config checks every key, the space included, and the data is loaded before the
+    # store is created, so bad input stops here and writes nothing.
     config = _apply_overrides(load_config(args.config), args)
-    # Validate the space and load the data before the store is created, so bad input writes nothing.
-    from imcnas.search import SearchSpace
-
-    SearchSpace.from_dict(config.space)
     dataset = load_sweep_dataset(config)
     summary = run_sweep(config, dataset=dataset, progress=not args.no_progress)
     print(
         f"evaluated {summary.evaluated} candidates in {summary.seconds:.1f} s"
         + (f" ({summary.resumed} resumed from the store)" if summary.resumed else "")
-        + (f", {summary.failed} failed (see the store)" if summary.failed else "")
+        + (f", {summary.failed} failed (their errors are in the store)" if summary.failed else "")
     )
-    _write_report(config)
+    front_size = _write_report(config)
+    if summary.evaluated and summary.failed == summary.evaluated and not front_size:
+        print(f"imcnas: error: all {summary.failed} candidates failed; see the 'error' column of "
+              f"the evaluations table in {config.store_path}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -133,6 +137,10 @@ def _command_report(args) -> int:
     config = _apply_overrides(load_config(args.config), args)
     _write_report(config)
     return 0
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,7 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from imcnas.hardware.config import ConfigError
 
-    expected_errors: tuple[type[BaseException], ...] = (ConfigError, FileNotFoundError)
+    # OSError covers output folders that cannot be created or written (a file in the way,
+    # no permission) and missing files; each is reported as one line.
+    expected_errors: tuple[type[BaseException], ...] = (ConfigError, OSError)
     try:
         from imcnas.data import DataError
 
@@ -154,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:
         pass
     commands = {"search": _command_search, "resume": _command_search, "report": _command_report}
+    # SIGTERM stops a sweep like Ctrl-C does, so worker processes are stopped too.
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main_thread else None
     try:
         return commands[args.command](args)
     except expected_errors as error:
@@ -168,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 130
     finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous_handler)
         package_logger.removeHandler(handler)
 
 
