@@ -260,10 +260,11 @@ def test_hardware_groups_match_full_product():
         ({"compression": {"w_bits": [1]}}, "space.compression.w_bits choice 1 is invalid"),
         ({"compression": {"prune": [0.95]}}, "space.compression.prune choice 0.95 is invalid"),
         ({"compression": {"prune": ["half"]}}, "prune choices must be numbers"),
-        ({"hardware": {"adc_bits": [30]}}, r"space.hardware.adc_bits choice 30 gives no valid hardware config"),
-        ({"hardware": {"xbar_size": [7]}}, "xbar_size choice 7 gives no valid hardware config"),
+        ({"hardware": {"adc_bits": [30]}}, r"space.hardware.adc_bits choice 30 is invalid: adc_bits must be in \[1, 24\]"),
+        ({"hardware": {"xbar_size": [7]}}, "space.hardware.xbar_size choice 7 is invalid: xbar_cols=7 must be even"),
         ({"hardware": {"xbar_size": [64], "xbar_rows": [64]}}, "xbar_size together with xbar_rows"),
-        ({"hardware": {"adc_bits": [1]}}, r"adc_bits choice 1 gives no valid hardware config.*adc_bits >= 2"),
+        ({"hardware": {"adc_bits": [1]}},
+         r"adc_bits choice 1 gives no valid hardware config with adc_conversion='difference'.*adc_bits >= 2"),
         ({"hardware": {"device": ["unobtainium"]}}, "device choice 'unobtainium'"),
         ({"hardware": {"adc_bits": [[8]]}}, "choices must be numbers or strings"),
         ({"network": "mlp"}, "space.network must be a table"),
@@ -273,6 +274,49 @@ def test_hardware_groups_match_full_product():
 def test_from_dict_rejects_bad_config(space, message):
     with pytest.raises(ConfigError, match=message):
         SearchSpace.from_dict(space)
+
+
+@pytest.mark.parametrize(
+    ("hardware", "message"),
+    [
+        ({"adc_mode": ["fast"]}, r"space.hardware.adc_mode choice 'fast' is invalid: adc_mode must be one of"),
+        ({"adc_conversion": ["both"]}, r"space.hardware.adc_conversion choice 'both' is invalid"),
+        ({"weight_mapping": ["single"]}, r"space.hardware.weight_mapping choice 'single' is invalid"),
+        ({"device": ["flash"]}, r"space.hardware.device choice 'flash' is invalid"),
+        ({"cols_per_adc": [0]}, r"space.hardware.cols_per_adc choice 0 is invalid: cols_per_adc must be in \[1, 4096\]"),
+        ({"cols_per_adc": [5000]}, r"space.hardware.cols_per_adc choice 5000 is invalid"),
+        ({"cols_per_adc": [8.0]}, r"space.hardware.cols_per_adc choice 8.0 is invalid: cols_per_adc must be an integer"),
+        ({"xbar_cols": [63]}, r"space.hardware.xbar_cols choice 63 is invalid: xbar_cols=63 must be even"),
+        ({"xbar_rows": [0]}, r"space.hardware.xbar_rows choice 0 is invalid: xbar_rows must be in \[1, 4096\]"),
+        ({"xbar_size": [8192]}, r"space.hardware.xbar_size choice 8192 is invalid"),
+        ({"cell_bits": [True]}, r"space.hardware.cell_bits choice True is invalid: cell_bits must be an integer"),
+        ({"cell_bits": [9]}, r"space.hardware.cell_bits choice 9 is invalid"),
+        ({"dac_bits": [0]}, r"space.hardware.dac_bits choice 0 is invalid"),
+        ({"adc_bits": [4, "8"]}, r"space.hardware.adc_bits choice '8' is invalid"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_hardware_choice_error_names_its_key(hardware, message):
+    with pytest.raises(ConfigError, match=message):
+        SearchSpace.from_dict({"hardware": hardware})
+
+
+@pytest.mark.parametrize(
+    ("hardware", "message"),
+    [
+        ({"cols_per_adc": [128]},
+         r"space.hardware.xbar_size choice 64 gives no valid hardware config with cols_per_adc=128: "
+         r"cols_per_adc must be in \[1, 64\], got 128; remove 64 from space.hardware.xbar_size or change cols_per_adc$"),
+        ({"xbar_rows": [8, 16], "xbar_cols": [8], "cols_per_adc": [4, 16]},
+         r"space.hardware.cols_per_adc choice 16 gives no valid hardware config with xbar_cols=8: .*or change xbar_cols$"),
+        ({"adc_bits": [1, 8], "adc_conversion": ["difference"], "adc_mode": ["full_range", "granular"]},
+         r"adc_bits choice 1 gives no valid hardware config with adc_conversion='difference': .*change adc_conversion$"),
+    ],
+    ids=["cols-per-adc-over-size", "cols-per-adc-over-cols", "adc-bits-with-difference"],
+)
+def test_coupled_error_names_blocking_key(hardware, message):
+    with pytest.raises(ConfigError, match=message):
+        SearchSpace.from_dict({"hardware": hardware})
 
 
 def test_from_dict_accepts_single_values_and_rows_cols():

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from imcnas.candidate import NETWORK_KINDS, Candidate, NetworkSpec
-from imcnas.hardware.config import ConfigError, HardwareConfig
+from imcnas.hardware.config import (
+    ADC_CONVERSIONS,
+    ADC_MODES,
+    MAX_XBAR_SIZE,
+    WEIGHT_MAPPINGS,
+    ConfigError,
+    HardwareConfig,
+)
+from imcnas.hardware.devices import DEVICE_PRESETS
 
 DEFAULT_CHOICES: dict[str, dict[str, tuple[Any, ...]]] = {
     "network": {
@@ -171,6 +179,58 @@ def hardware_config_from_genes(values: Mapping[str, Any]) -> HardwareConfig:
     return HardwareConfig(**fields)
 
 
+def _probe_configs() -> list[dict[str, Any]]:
+    """Return the most permissive hardware configs, one per mix of the named options.
+
+    Crossbars are as large as allowed, one column per ADC and one bit per cell, so a choice
+    that fails with all of them breaks a rule of its own key, not one of a coupled group.
+    """
+    default = HardwareConfig()
+    devices = [default.device, *(name for name in DEVICE_PRESETS if name != default.device)]
+    probes = []
+    for adc_mode, adc_conversion, weight_mapping, device in itertools.product(
+        ADC_MODES, ADC_CONVERSIONS, WEIGHT_MAPPINGS, devices
+    ):
+        fields = default.to_dict()
+        fields.update(
+            xbar_rows=MAX_XBAR_SIZE, xbar_cols=MAX_XBAR_SIZE, cols_per_adc=1, cell_bits=1,
+            adc_mode=adc_mode, adc_conversion=adc_conversion, weight_mapping=weight_mapping,
+            device=device,
+        )
+        probes.append(fields)
+    return probes
+
+
+def _probe_error(key: str, value: Any, probes: list[dict[str, Any]]) -> ConfigError | None:
+    """Return None if some probe config accepts ``key = value``, else the first probe's error."""
+    first_error = None
+    for probe in probes:
+        fields = {**probe, key: value}
+        if key == "xbar_size":
+            del fields["xbar_rows"], fields["xbar_cols"]
+        try:
+            hardware_config_from_genes(fields)
+        except ConfigError as error:
+            first_error = first_error or error
+            continue
+        return None
+    return first_error
+
+
+def _check_hardware_choices(hardware: dict[str, tuple[Any, ...]]) -> None:
+    """Reject a hardware choice that no config accepts whatever the other keys are.
+
+    Checking each key alone first makes the error name the key that breaks the rule
+    (type, range, allowed names), before the coupled groups are enumerated.
+    """
+    probes = _probe_configs()
+    for key, values in hardware.items():
+        for value in values:
+            error = _probe_error(key, value, probes)
+            if error is not None:
+                raise ConfigError(f"space.hardware.{key} choice {value!r} is invalid: {error}")
+
+
 def _parse_hardware(configured: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
     has_size = "xbar_size" in configured
     has_rows_or_cols = "xbar_rows" in configured or "xbar_cols" in configured
@@ -186,7 +246,28 @@ def _parse_hardware(configured: dict[str, tuple[Any, ...]]) -> dict[str, tuple[A
     for key in HARDWARE_KEYS:
         if key not in hardware and key not in ("xbar_rows", "xbar_cols"):
             hardware[key] = (getattr(HardwareConfig(), key),)
+    _check_hardware_choices(hardware)
     return hardware
+
+
+def _blocking_keys(key: str, failing: dict[str, Any]) -> list[str]:
+    """Return the keys other than ``key`` that alone make the ``failing`` gene values invalid.
+
+    A key counts when setting it to its value in a permissive probe config, with every
+    other value kept, gives a valid config. If no single key does, all others are returned.
+    """
+    others = [other for other in failing if other != key]
+    blocking = []
+    for other in others:
+        for probe in _probe_configs():
+            replacement = probe["xbar_cols"] if other == "xbar_size" else probe[other]
+            try:
+                hardware_config_from_genes({**failing, other: replacement})
+            except ConfigError:
+                continue
+            blocking.append(other)
+            break
+    return blocking or others
 
 
 def _enumerate_group(keys: tuple[str, ...], hardware: dict[str, tuple[Any, ...]]) -> HardwareGroup:
@@ -202,27 +283,34 @@ def _enumerate_group(keys: tuple[str, ...], hardware: dict[str, tuple[Any, ...]]
         )
 
     valid = []
-    last_error: dict[tuple[str, Any], str] = {}
+    last_failure: dict[tuple[str, Any], tuple[dict[str, Any], str]] = {}
     for indices in itertools.product(*(range(count) for count in counts)):
         values = {key: hardware[key][index] for key, index in zip(keys, indices)}
         try:
             hardware_config_from_genes(values)
         except (ConfigError, TypeError) as error:
             for key, value in values.items():
-                last_error[(key, value)] = str(error)
+                last_failure[(key, value)] = (values, str(error))
             continue
         valid.append(indices)
 
-    # A choice that appears in no valid combination can never be used: reject it by name.
+    # A choice that appears in no valid combination can never be used: reject it, naming
+    # the other keys of the group that rule it out.
     for position, key in enumerate(keys):
         used = {combination[position] for combination in valid}
         for index, value in enumerate(hardware[key]):
             if index not in used:
-                others = [other for other in keys if other != key and len(hardware[other]) > 1]
-                context = f" with any choice of {', '.join(others)}" if others else ""
+                failing, reason = last_failure[(key, value)]
+                others = _blocking_keys(key, failing)
+                fixed = [f"{other}={hardware[other][0]!r}" for other in others if len(hardware[other]) == 1]
+                free = [other for other in others if len(hardware[other]) > 1]
+                context = fixed + ([f"any choice of {', '.join(free)}"] if free else [])
+                with_others = f" with {' and '.join(context)}" if context else ""
+                change_others = f" or change {', '.join(others)}" if others else ""
                 raise ConfigError(
-                    f"space.hardware.{key} choice {value!r} gives no valid hardware config{context}: "
-                    f"{last_error[(key, value)]}"
+                    f"space.hardware.{key} choice {value!r} gives no valid hardware config"
+                    f"{with_others}: {reason}; remove {value!r} from space.hardware.{key}"
+                    f"{change_others}"
                 )
     return HardwareGroup(keys, tuple(valid))
 
