@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from imcnas.candidate import Candidate, NetworkSpec
 from imcnas.hardware.config import ConfigError, HardwareConfig
+from imcnas.hardware.devices import DEVICE_PRESETS
 from imcnas.search import SearchSpace
 from imcnas.search.choices import COUPLED_HARDWARE_KEYS, hardware_config_from_genes
 
@@ -229,7 +230,7 @@ def test_hardware_groups_match_full_product():
         "xbar_rows": [4, 8], "xbar_cols": [4, 8, 16], "cell_bits": [1, 2], "dac_bits": [1, 2],
         "adc_bits": [1, 2, 3], "adc_mode": ["full_range", "granular"],
         "adc_conversion": ["difference", "per_column"], "cols_per_adc": [4, 8, 16],
-        "weight_mapping": ["differential"], "device": ["rram", "pcm"],
+        "weight_mapping": ["differential"], "device": ["rram", "sram"],
     }
     space = SearchSpace.from_dict({"network": {"depth": [0]}, "compression": {"w_bits": [8]}, "hardware": hardware})
 
@@ -317,6 +318,59 @@ def test_hardware_choice_error_names_its_key(hardware, message):
 def test_coupled_error_names_blocking_key(hardware, message):
     with pytest.raises(ConfigError, match=message):
         SearchSpace.from_dict({"hardware": hardware})
+
+
+@pytest.mark.parametrize("cell_bits", [[2, 4], [1, 2, 4], 2])
+def test_sram_only_space_rejects_multibit_cells(cell_bits):
+    with pytest.raises(
+        ConfigError,
+        match=r"space.hardware.cell_bits choice 2 gives no valid hardware config with device='sram': "
+        r"cell_bits=2 is not supported by device='sram'.*change device$",
+    ):
+        SearchSpace.from_dict({"hardware": {"device": ["sram"], "cell_bits": cell_bits}})
+
+
+MIXED_DEVICES = {
+    "network": {"depth": [1], "width": [8]},
+    "compression": {"w_bits": [4], "in_bits": [8], "prune": [0.0]},
+    "hardware": {"xbar_size": [64], "dac_bits": [1], "adc_bits": [8], "cell_bits": [1, 2, 4],
+                 "device": ["rram", "sram"]},
+}
+
+
+def test_mixed_device_space_counts_valid_pairs():
+    space = SearchSpace.from_dict(MIXED_DEVICES)
+    pairs = {(c.hardware.device, c.hardware.cell_bits) for c in map(space.decode, space.iter_genomes())}
+
+    assert space.size() == 4
+    assert pairs == {("rram", 1), ("rram", 2), ("rram", 4), ("sram", 1)}
+
+
+def test_mixed_device_space_repairs_multibit_sram():
+    space = SearchSpace.from_dict(MIXED_DEVICES)
+    names = space.gene_names
+    genome = next(iter(space.iter_genomes())).copy()
+    cell_bits, device = names.index("hardware.cell_bits"), names.index("hardware.device")
+    genome[cell_bits] = 2  # 4 bits
+    genome[device] = 1  # sram
+
+    with pytest.raises(ConfigError, match="invalid hardware combination.*device='sram'"):
+        space.decode(genome)
+    hardware = space.decode(space.repair(genome)).hardware
+
+    # One gene changes: cell_bits 4 -> 1 and device sram -> rram tie on changed genes, and
+    # device moves one index while cell_bits moves two, so the device changes.
+    assert (hardware.device, hardware.cell_bits) == ("rram", 4)
+
+
+def test_mixed_device_space_samples_only_valid_pairs():
+    space = SearchSpace.from_dict(MIXED_DEVICES)
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        candidate = space.sample(rng)
+        assert DEVICE_PRESETS[candidate.hardware.device].supports_cell_bits(candidate.hardware.cell_bits)
+        mutated = space.mutate(candidate, rng, rate=1.0)
+        assert DEVICE_PRESETS[mutated.hardware.device].supports_cell_bits(mutated.hardware.cell_bits)
 
 
 def test_from_dict_accepts_single_values_and_rows_cols():

@@ -93,6 +93,14 @@ class HardwareConfig:
             raise ConfigError(
                 f"device must be one of {', '.join(sorted(DEVICE_PRESETS))}; got {self.device!r}"
             )
+        device = DEVICE_PRESETS[self.device]
+        if not device.supports_cell_bits(self.cell_bits):
+            max_bits = device.supported_cell_bits[-1]
+            raise ConfigError(
+                f"cell_bits={self.cell_bits} is not supported by device={self.device!r}, whose "
+                f"cells store at most {max_bits} bit{'s' if max_bits > 1 else ''}; lower "
+                "cell_bits or pick another device"
+            )
 
     @property
     def weight_cols_per_xbar(self) -> int:

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from imcnas.hardware.config import MAX_CELL_BITS
+
 PROGRAMMING_NOISE_KINDS = ("none", "additive", "proportional", "state_dependent")
 
 
@@ -94,8 +96,15 @@ class DeviceModel:
                 "stuck_at_gmin_rate + stuck_at_gmax_rate must be <= 1, got "
                 f"{self.stuck_at_gmin_rate} + {self.stuck_at_gmax_rate}"
             )
-        if self.max_cell_bits is not None and not 1 <= self.max_cell_bits <= 8:
-            raise DeviceError(f"max_cell_bits must be None or in [1, 8], got {self.max_cell_bits}")
+        if self.max_cell_bits is not None and (
+            isinstance(self.max_cell_bits, bool)
+            or not isinstance(self.max_cell_bits, int)
+            or not 1 <= self.max_cell_bits <= MAX_CELL_BITS
+        ):
+            raise DeviceError(
+                f"max_cell_bits must be None or an integer in [1, {MAX_CELL_BITS}], "
+                f"got {self.max_cell_bits!r}"
+            )
 
     @staticmethod
     def _require_finite(name: str, value: Any, low: float = -math.inf, high: float = math.inf) -> None:
@@ -126,6 +135,16 @@ class DeviceModel:
             stuck_at_gmin_rate=0.0,
             stuck_at_gmax_rate=0.0,
         )
+
+    @property
+    def supported_cell_bits(self) -> tuple[int, ...]:
+        """Bits per cell that this device can store, 1 up to max_cell_bits (or MAX_CELL_BITS)."""
+        limit = MAX_CELL_BITS if self.max_cell_bits is None else self.max_cell_bits
+        return tuple(range(1, limit + 1))
+
+    def supports_cell_bits(self, cell_bits: int) -> bool:
+        """Return whether one cell of this device can store ``cell_bits`` bits."""
+        return cell_bits in self.supported_cell_bits
 
     def replace(self, **changes: Any) -> "DeviceModel":
         """Return a copy with ``changes`` applied and validated."""

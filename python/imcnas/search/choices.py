@@ -60,10 +60,11 @@ HARDWARE_KEYS = tuple(field.name for field in dataclasses.fields(HardwareConfig)
 COUPLED_HARDWARE_KEYS: tuple[frozenset[str], ...] = (
     frozenset({"xbar_size", "xbar_rows", "xbar_cols", "cols_per_adc", "weight_mapping"}),
     frozenset({"adc_bits", "adc_conversion", "adc_mode"}),
+    frozenset({"cell_bits", "device"}),
 )
 """Hardware keys whose valid values depend on each other through HardwareConfig's rules
 (``cols_per_adc <= xbar_cols``, even ``xbar_cols`` for differential mapping, ``adc_bits >= 2``
-for difference conversion). Each group is enumerated and repaired as a unit; keys outside
+for difference conversion, ``cell_bits`` within what the device's cells store). Each group is enumerated and repaired as a unit; keys outside
 every group are independent. A test checks this against the full product of all keys."""
 
 MAX_LAYERS = 64
