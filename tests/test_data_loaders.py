@@ -188,8 +188,33 @@ def test_cifar10_missing_batch(tmp_path):
 def test_invalid_sample_count(tmp_path, count):
     write_mnist_folder(tmp_path)
 
-    with pytest.raises(DataError, match="sample count"):
+    with pytest.raises(DataError, match="train_samples"):
         load_dataset("mnist", root=tmp_path, train_samples=count)
+
+
+@pytest.mark.parametrize("key", ["train_samples", "test_samples"])
+def test_digits_sample_count_names_parameter(key):
+    total = {"train_samples": 1437, "test_samples": 360}[key]
+    split = {"train_samples": "training", "test_samples": "test"}[key]
+
+    with pytest.raises(DataError, match=rf"^{key}=100000 exceeds the {total} {split} images of digits; "):
+        load_dataset("digits", **{key: 100000})
+    with pytest.raises(DataError, match=rf"^{key}=0 must be at least 1"):
+        load_dataset("digits", **{key: 0})
+    with pytest.raises(DataError, match=rf"^{key} must be an integer or None"):
+        load_dataset("digits", **{key: 2.5})
+
+
+def test_digits_sample_count_at_limit():
+    data = load_dataset("digits", train_samples=np.int64(1437), test_samples=360)
+
+    assert data.n_train == 1437
+    assert data.n_test == 360
+
+
+def test_digits_rejects_root(tmp_path):
+    with pytest.raises(DataError, match=r"digits ships with scikit-learn and reads no files, but root='.*' was given"):
+        load_dataset("digits", root=tmp_path)
 
 
 @settings(max_examples=60, deadline=None)

@@ -107,10 +107,40 @@ def stratified_subset(labels: np.ndarray, n_samples: int, seed: int) -> np.ndarr
     return order[keep]
 
 
+def check_sample_count(name: str, value: object, n_total: int, split_images: str) -> None:
+    """Raise DataError unless ``value`` is None or an integer in [1, n_total].
+
+    ``name`` is the parameter (``train_samples``), ``split_images`` what it counts, for
+    example ``"training images of digits"``.
+    """
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise DataError(f"{name} must be an integer or None (the whole split); got {value!r}")
+    if value < 1:
+        raise DataError(f"{name}={value} must be at least 1; use None for the whole split")
+    if value > n_total:
+        raise DataError(
+            f"{name}={value} exceeds the {n_total} {split_images}; use at most {n_total}, "
+            "or None for the whole split"
+        )
+
+
 def subset_indices(
-    y_train: np.ndarray, y_test: np.ndarray, *, train_samples: int | None, test_samples: int | None, seed: int
+    y_train: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    train_samples: int | None,
+    test_samples: int | None,
+    seed: int,
+    dataset: str = "the dataset",
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Return stratified seeded indices into the train and test splits; ``None`` keeps a split whole."""
+    """Return stratified seeded indices into the train and test splits; ``None`` keeps a split whole.
+
+    ``dataset`` names the dataset in the error for a sample count out of range.
+    """
+    check_sample_count("train_samples", train_samples, len(y_train), f"training images of {dataset}")
+    check_sample_count("test_samples", test_samples, len(y_test), f"test images of {dataset}")
     # Separate streams, so the test subset does not change with the train sample count.
     train_seed, test_seed = np.random.SeedSequence(seed).spawn(2)
     train_index = None if train_samples is None else stratified_subset(y_train, train_samples, train_seed)

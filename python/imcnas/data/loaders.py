@@ -51,15 +51,20 @@ def load_dataset(
     ``name`` is one of :data:`DATASET_NAMES`. ``train_samples`` and ``test_samples``
     give the subset sizes (``None`` keeps the whole split). ``seed`` picks the subsets.
     ``root`` is the folder with the dataset files. It is required for mnist and
-    cifar10. For fashion-mnist it defaults to :data:`FASHION_MNIST_ROOT`, and digits
-    ignores it because it ships with scikit-learn.
+    cifar10. For fashion-mnist it defaults to :data:`FASHION_MNIST_ROOT`. Digits ships
+    with scikit-learn and reads no files, so passing ``root`` for it raises DataError.
     """
     if name not in _LOADERS:
         raise DataError(f"unknown dataset {name!r}; valid names are {', '.join(DATASET_NAMES)}")
 
     raw = _LOADERS[name](None if root is None else Path(root))
     train_index, test_index = subset_indices(
-        raw.y_train, raw.y_test, train_samples=train_samples, test_samples=test_samples, seed=seed
+        raw.y_train,
+        raw.y_test,
+        train_samples=train_samples,
+        test_samples=test_samples,
+        seed=seed,
+        dataset=name,
     )
 
     # Subsets are taken before scaling: converting all 60,000 Fashion-MNIST images to
@@ -96,6 +101,11 @@ class _RawData(NamedTuple):
 
 
 def _load_digits(root: Path | None) -> _RawData:
+    if root is not None:
+        raise DataError(
+            f"digits ships with scikit-learn and reads no files, but root={str(root)!r} was "
+            "given; drop root for digits"
+        )
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
