@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -282,6 +284,47 @@ def test_empty_network_rejected() -> None:
 def test_non_integer_size_rejected() -> None:
     with pytest.raises(ConfigError, match="n_in must be an integer, got 8.0"):
         LayerSpec("l", 8.0, 8, 1, 8, 8)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("integer", [np.int64, np.int32, np.uint16, int])
+def test_layer_accepts_numpy_integers(integer) -> None:
+    layer = LayerSpec("l", integer(300), integer(40), integer(49), integer(7), integer(5), duplication=integer(2))
+    expected = LayerSpec("l", 300, 40, 49, 7, 5, duplication=2)
+
+    assert layer == expected
+    assert type(layer.n_in) is int
+    assert estimate_cost([layer], HardwareConfig()) == estimate_cost([expected], HardwareConfig())
+
+
+@pytest.mark.parametrize("value", [True, np.bool_(True), 8.0, np.float64(8.0), "8", None])
+def test_layer_rejects_non_integer_types(value) -> None:
+    with pytest.raises(ConfigError, match=re.escape(f"layer 'l': n_in must be an integer, got {value!r}")):
+        LayerSpec("l", value, 8, 1, 8, 8)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "low", "high"),
+    [("n_in", 1, 2**32), ("n_out", 1, 2**32), ("n_mvm", 1, 2**32), ("w_bits", 2, 32),
+     ("in_bits", 1, 32), ("duplication", 1, 4096)],
+)
+def test_layer_range_matches_core(field, low, high) -> None:
+    values = dict(name="l", n_in=8, n_out=8, n_mvm=1, w_bits=8, in_bits=8)
+    message = rf"layer 'l': {field} must be in \[{low}, {high}\]"
+
+    # Values that the C++ field cannot store raise in LayerSpec, with the C++ model's range.
+    for huge in (2**70, -(2**70), 2**63):
+        with pytest.raises(ConfigError, match=rf"{message}, got {huge}$"):
+            LayerSpec(**{**values, field: huge})
+    # Values that it stores are checked by the C++ model with the same range.
+    with pytest.raises(ValueError, match=message):
+        estimate_cost([LayerSpec(**{**values, field: high + 1})], HardwareConfig())
+
+
+def test_layer_rejects_bad_name_and_flag() -> None:
+    with pytest.raises(ConfigError, match="layer name must be a string, got 5"):
+        LayerSpec(5, 8, 8, 1, 8, 8)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="layer 'l': input_signed must be True or False, got 'yes'"):
+        LayerSpec("l", 8, 8, 1, 8, 8, input_signed="yes")  # type: ignore[arg-type]
 
 
 def test_invalid_technology_rejected() -> None:

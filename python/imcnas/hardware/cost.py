@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import numbers
 from dataclasses import dataclass
 from typing import Any, Sequence
+
+import numpy as np
 
 from imcnas._core import cost as _core
 from imcnas.hardware.config import ConfigError, HardwareConfig
@@ -22,6 +25,19 @@ from imcnas.hardware.technology import TECH_22NM, TechnologyTable
 SCHEDULES = ("layer_by_layer", "pipelined")
 COMPONENTS: tuple[str, ...] = tuple(_core.component_names())
 """Component names of the energy and area breakdowns, in summation order."""
+
+# Valid ranges of the LayerSpec integers, the same as the C++ model's checks in
+# cpp/src/cost/validate.cpp (a test compares the two), and the largest magnitude that each
+# C++ field stores (int64 sizes, int bits). LayerSpec rejects only values beyond the field,
+# which pybind11 would turn into a TypeError; the C++ model checks the valid range.
+_LAYER_INT_RANGES: dict[str, tuple[int, int, int]] = {
+    "n_in": (1, 2**32, 2**63 - 1),
+    "n_out": (1, 2**32, 2**63 - 1),
+    "n_mvm": (1, 2**32, 2**63 - 1),
+    "w_bits": (2, 32, 2**31 - 1),
+    "in_bits": (1, 32, 2**31 - 1),
+    "duplication": (1, 4096, 2**31 - 1),
+}
 
 __all__ = [
     "COMPONENTS",
@@ -61,10 +77,24 @@ class LayerSpec:
     """Weight copies that share the layer's MVMs (more area, less latency)."""
 
     def __post_init__(self) -> None:
-        for name in ("n_in", "n_out", "n_mvm", "w_bits", "in_bits", "duplication"):
+        if not isinstance(self.name, str):
+            raise ConfigError(f"layer name must be a string, got {self.name!r}")
+        if not isinstance(self.input_signed, (bool, np.bool_)):
+            raise ConfigError(
+                f"layer {self.name!r}: input_signed must be True or False, got {self.input_signed!r}"
+            )
+        object.__setattr__(self, "input_signed", bool(self.input_signed))
+        for name, (low, high, field_max) in _LAYER_INT_RANGES.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
+            # numpy integer scalars are numbers.Integral; bool and numpy.bool_ are rejected.
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
                 raise ConfigError(f"layer {self.name!r}: {name} must be an integer, got {value!r}")
+            value = int(value)
+            if abs(value) > field_max:
+                raise ConfigError(
+                    f"layer {self.name!r}: {name} must be in [{low}, {high}], got {value}"
+                )
+            object.__setattr__(self, name, value)
 
     def _to_core(self) -> Any:
         return _core.LayerShape(
