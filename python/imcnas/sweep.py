@@ -292,6 +292,10 @@ def _evaluation_loop(
                     done_keys.add(candidate.key())
                     evaluated += 1
                     bar.update(1)
+            # Observe in proposal order, not completion order, so a seeded sweep gives the
+            # same search trajectory with any number of workers.
+            order = {candidate.key(): index for index, candidate in enumerate(proposals)}
+            observed.sort(key=lambda item: order[item[0].key()])
             strategy.observe(observed)
     finally:
         bar.close()
