@@ -93,3 +93,18 @@ def test_resume_skips_finished_candidates(tmp_path, capsys):
     assert len(keys) == 4
     assert len(set(keys)) == 4
     assert first_keys <= set(keys)
+
+
+def test_same_seed_same_results(tmp_path, capsys):
+    config = tmp_path / "config.toml"
+    config.write_text(textwrap.dedent(CONFIG.format(strategy="nsga2", evaluations=4)))
+    for name in ("first", "second"):
+        assert main(["search", str(config), "--no-progress", "--output-dir", str(tmp_path / name)]) == 0
+
+    results = []
+    for name in ("first", "second"):
+        with sqlite3.connect(tmp_path / name / "results.sqlite") as connection:
+            rows = connection.execute("SELECT key, accuracy, energy_pj FROM evaluations ORDER BY key").fetchall()
+        results.append(rows)
+    assert len(results[0]) == 4
+    assert results[0] == results[1]
