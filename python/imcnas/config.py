@@ -155,6 +155,8 @@ def _validate(config: SweepConfig) -> None:
     run = config.run
     if not run.name.strip():
         raise ConfigError("run.name must be a non-empty string")
+    if not run.output_dir.strip():
+        raise ConfigError("run.output_dir must be a non-empty path; use \".\" for the config file's folder")
     if run.seed < 0:
         raise ConfigError(f"run.seed must be a non-negative integer, got {run.seed}")
     if run.strategy not in STRATEGIES:
@@ -222,7 +224,8 @@ def load_config(path: str | Path) -> SweepConfig:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig drops a byte-order mark, which some editors write and TOML rejects.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as error:

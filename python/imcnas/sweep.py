@@ -1,8 +1,8 @@
 """Run a sweep: propose candidates, evaluate them (in parallel), store each result, observe.
 
 Every finished candidate is written to the store before the next one is awaited, so a killed
-sweep loses at most the candidates still being evaluated; running the same config again
-resumes it: stored candidates are fed back to the strategy and never evaluated twice.
+sweep loses at most the candidates still being evaluated. Running the same config again
+resumes it. Stored candidates are fed back to the strategy and never evaluated twice.
 """
 
 from __future__ import annotations
@@ -74,26 +74,42 @@ def _evaluate_in_worker(candidate: Candidate, settings: EvaluationSettings) -> d
 
 def load_sweep_dataset(config: SweepConfig) -> Any:
     """Load the dataset a config names (raises imcnas.data's error for missing files)."""
-    from imcnas.data import load_dataset
+    from imcnas.data import DataError, load_dataset
 
     root = config.data.root
     if root is not None:
         root = str((config.base_dir / root).resolve())
-    return load_dataset(
-        config.data.dataset,
-        train_samples=config.data.train_samples,
-        test_samples=config.data.test_samples,
-        seed=config.run.seed,
-        root=root,
-    )
+    try:
+        return load_dataset(
+            config.data.dataset,
+            train_samples=config.data.train_samples,
+            test_samples=config.data.test_samples,
+            seed=config.run.seed,
+            root=root,
+        )
+    except DataError as error:
+        # Name the [data] table and the file, like every other config error.
+        raise type(error)(f"{config.source}: [data] {error}") from None
+
+
+def open_store(path: Any) -> Any:
+    """Open (or create) the results store at ``path``; an unusable file raises OSError naming it."""
+    import sqlite3
+
+    from imcnas.store import ResultStore
+
+    try:
+        return ResultStore(path)
+    except sqlite3.Error as error:
+        raise OSError(f"cannot open results store {path}: {error}") from None
 
 
 def check_networks_fit(space: Any, input_shape: Sequence[int], n_classes: int) -> None:
     """Raise ConfigError if a conv depth of ``space`` cannot run on inputs of ``input_shape``.
 
     Each conv layer halves the feature map, so for every conv depth the largest kernel in
-    every layer is the case that fails first; it is built once here instead of failing in
-    every evaluation.
+    every layer is the case that fails first. Building that case once here replaces a
+    failure in every evaluation.
     """
     from imcnas.candidate import NetworkSpec
     from imcnas.train import build_model
@@ -167,7 +183,6 @@ def run_sweep(
     go to ``config.store_path``.
     """
     from imcnas.search import SearchSpace, make_strategy
-    from imcnas.store import ResultStore
 
     space = SearchSpace.from_dict(config.space)
     objectives = config.run.objectives
@@ -178,19 +193,22 @@ def run_sweep(
     check_networks_fit(space, dataset.input_shape, dataset.n_classes)
 
     started = time.perf_counter()
-    store = ResultStore(config.store_path)
+    store = open_store(config.store_path)
     try:
         stored_run = store.run(config.run.name)
-        if stored_run is not None:
+        if stored_run is None:
+            run_id = store.begin_run(config.run.name, config.to_dict(), config.run.seed)
+        else:
             check_resumable(stored_run.config, config.to_dict(), config.run.name, config.store_path)
-        run_id = store.begin_run(config.run.name, config.to_dict(), config.run.seed)
+            run_id = stored_run.id
         finished = store.records(run_id, status="ok")
         if finished:
             strategy.observe([(record.candidate, objective_vector(record.metrics, objectives)) for record in finished])
         done_keys = {record.key for record in store.records(run_id, status=None)}
         resumed = len(finished)
-        remaining = config.run.evaluations - len(done_keys)
-        logger.info("run %s (id %d): %d stored, %d to evaluate", config.run.name, run_id, len(done_keys), remaining)
+        logger.info(
+            "run %s (id %d): %d stored, %d requested", config.run.name, run_id, len(done_keys), config.run.evaluations
+        )
 
         owned_executor = None
         if executor is None:
@@ -209,7 +227,7 @@ def run_sweep(
                 )
         try:
             evaluated, failed = _evaluation_loop(
-                store, run_id, strategy, executor, settings, objectives, remaining, done_keys,
+                store, run_id, strategy, executor, settings, objectives, config.run.evaluations, done_keys,
                 config.run.population, progress,
             )
         except BaseException:
@@ -246,52 +264,66 @@ def _evaluation_loop(
     executor: Executor,
     settings: EvaluationSettings,
     objectives: Sequence[str],
-    remaining: int,
+    target: int,
     done_keys: set[str],
     population: int,
     progress: bool,
 ) -> tuple[int, int]:
+    """Evaluate until the run contains ``target`` results; return (stored by this call, failed)."""
     from tqdm import tqdm
 
     from imcnas.store import DuplicateResultError
 
-    evaluated = failed = 0
-    bar = tqdm(total=max(remaining, 0), desc="evaluating", unit="cand", disable=not progress, leave=False)
+    counts = {"stored": 0, "failed": 0}
+    initial = store.count(run_id, status=None)
+    bar = tqdm(total=max(target - initial, 0), desc="evaluating", unit="cand", disable=not progress, leave=False)
+
+    def record(future: Future, candidate: Candidate, observed: list) -> None:
+        # Each result is committed here, as soon as its evaluation finishes.
+        error = future.exception()
+        try:
+            if error is None:
+                metrics = future.result()
+                wall_time_s = sum(float(metrics.get(name, 0.0)) for name in ("train_s", "chip_s", "cost_s"))
+                store.add(run_id, candidate, metrics, status="ok", wall_time_s=wall_time_s)
+                observed.append((candidate, objective_vector(metrics, objectives)))
+            else:
+                text = "".join(traceback.format_exception_only(type(error), error)).strip()
+                logger.warning("candidate %s failed: %s", candidate.key()[:12], text)
+                store.add(run_id, candidate, None, status="failed", error=text)
+                counts["failed"] += 1
+            counts["stored"] += 1
+            bar.update(1)
+        except DuplicateResultError:
+            # Another process sweeping the same run stored this candidate first.
+            logger.info("candidate %s was stored by another process; keeping that result", candidate.key()[:12])
+        done_keys.add(candidate.key())
+
     try:
-        while evaluated < remaining:
+        while (stored_total := store.count(run_id, status=None)) < target:
             proposals = [
                 candidate
-                for candidate in strategy.propose(min(population, remaining - evaluated))
+                for candidate in strategy.propose(min(population, target - stored_total))
                 if candidate.key() not in done_keys and not store.has(run_id, candidate.key())
             ]
             if not proposals:
-                logger.warning("strategy proposed no new candidates; stopping after %d evaluations", evaluated)
+                logger.warning("strategy proposed no new candidates; stopping with %d results", stored_total)
                 break
-            futures = {executor.submit(_evaluate_in_worker, c, settings): c for c in proposals}
-            observed = []
-            pending = set(futures)
+            observed: list = []
+            futures: dict[Future, Candidate] = {}
+            recorded: set[Future] = set()
+            for candidate in proposals:
+                future = executor.submit(_evaluate_in_worker, candidate, settings)
+                futures[future] = candidate
+                # The in-process executor finishes inside submit(): store that result now.
+                if future.done():
+                    record(future, candidate, observed)
+                    recorded.add(future)
+            pending = set(futures) - recorded
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    candidate = futures[future]
-                    error = future.exception()
-                    try:
-                        if error is None:
-                            metrics = future.result()
-                            wall_time_s = sum(float(metrics.get(name, 0.0)) for name in ("train_s", "chip_s", "cost_s"))
-                            store.add(run_id, candidate, metrics, status="ok", wall_time_s=wall_time_s)
-                            observed.append((candidate, objective_vector(metrics, objectives)))
-                        else:
-                            failed += 1
-                            text = "".join(traceback.format_exception_only(type(error), error)).strip()
-                            logger.warning("candidate %s failed: %s", candidate.key()[:12], text)
-                            store.add(run_id, candidate, None, status="failed", error=text)
-                    except DuplicateResultError:
-                        # Another process sweeping the same run stored this candidate first.
-                        logger.info("candidate %s was stored by another process; keeping that result", candidate.key()[:12])
-                    done_keys.add(candidate.key())
-                    evaluated += 1
-                    bar.update(1)
+                    record(future, futures[future], observed)
             # Observe in proposal order, not completion order, so a seeded sweep gives the
             # same search trajectory with any number of workers.
             order = {candidate.key(): index for index, candidate in enumerate(proposals)}
@@ -299,7 +331,7 @@ def _evaluation_loop(
             strategy.observe(observed)
     finally:
         bar.close()
-    return evaluated, failed
+    return counts["stored"], counts["failed"]
 
 
 def default_workers() -> int:

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -21,6 +22,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Hardware-aware neural architecture search for analog in-memory-computing chips.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument("--version", action="version", version=f"imcnas {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     search = commands.add_parser(
@@ -34,17 +36,30 @@ def _build_parser() -> argparse.ArgumentParser:
     search.add_argument("--output-dir", help="override run.output_dir (relative to the current folder)")
     search.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
-    resume = commands.add_parser("resume", help="continue a stored sweep; same options as search")
-    resume.add_argument("config", type=Path)
-    resume.add_argument("--evaluations", type=int)
-    resume.add_argument("--workers", type=int)
-    resume.add_argument("--output-dir")
-    resume.add_argument("--no-progress", action="store_true")
+    resume = commands.add_parser(
+        "resume",
+        help="continue a stored sweep (an error if the run is not in the store)",
+        description="Continue a stored sweep; only evaluations, workers and output_dir may change.",
+    )
+    resume.add_argument("config", type=Path, help="the sweep config (TOML) the run was started with")
+    resume.add_argument("--evaluations", type=int, help="override run.evaluations (total candidates)")
+    resume.add_argument("--workers", type=int, help="override run.workers (parallel processes)")
+    resume.add_argument("--output-dir", help="override run.output_dir (relative to the current folder)")
+    resume.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     report = commands.add_parser("report", help="print the Pareto front of a stored sweep and rewrite its CSV and plot")
-    report.add_argument("config", type=Path)
+    report.add_argument("config", type=Path, help="the sweep config (TOML) of the stored run")
     report.add_argument("--output-dir", help="override run.output_dir (relative to the current folder)")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("imcnas")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _apply_overrides(config, args):
@@ -67,13 +82,16 @@ def _apply_overrides(config, args):
 
 
 def _write_report(config) -> int:
-    """Print the Pareto front of the stored run and write CSV files and the plot; return the front size."""
-    from imcnas.report import format_pareto_table, pareto_front, plot_pareto, write_csv
-    from imcnas.store import ResultStore
+    """Print the Pareto front of the stored run and write CSV files and the plot; return the front size.
 
-    if not config.store_path.exists():
-        raise FileNotFoundError(f"no results store at {config.store_path}; run `imcnas search {config.source}` first")
-    with ResultStore(config.store_path) as store:
+    Objectives, evaluation times, chip count and dataset come from the config stored with the
+    run, so the labels describe the stored results even if the config file changed since.
+    """
+    from imcnas.config import config_from_dict
+    from imcnas.report import format_pareto_table, pareto_front, plot_pareto, write_csv
+    from imcnas.sweep import open_store
+
+    with open_store(_existing_store(config)) as store:
         run = store.run(config.run.name)
         if run is None:
             names = ", ".join(repr(info.name) for info in store.runs()) or "none"
@@ -82,24 +100,31 @@ def _write_report(config) -> int:
             )
         records = store.records(run.id, status="ok")
         n_failed = store.count(run.id, status="failed")
-    objectives = config.run.objectives
+    stored = config_from_dict(run.config, source=f"the config stored with run {run.name!r}")
+    objectives = stored.run.objectives
     front = pareto_front(records, objectives)
     front_keys = {record.key for record in front}
     output = config.output_dir
     write_csv(output / "evaluations.csv", records, front_keys)
     write_csv(output / "pareto.csv", front, front_keys)
     if records:
-        plot_pareto(output / "pareto.png", records, front, title=f"{config.run.name}: {config.data.dataset}")
+        plot_pareto(
+            output / "pareto.png", records, front, objectives=objectives, title=f"{run.name}: {stored.data.dataset}"
+        )
 
     hardware_configs = {
         tuple(sorted(dataclasses.asdict(record.candidate.hardware).items())) for record in front
     }
     print(
-        f"Pareto front of run '{config.run.name}' ({' vs '.join(objectives)}): "
+        f"Pareto front of run '{run.name}' ({' vs '.join(objectives)}): "
         f"{len(front)} of {len(records)} candidates, {len(hardware_configs)} distinct hardware configs"
         + (f", {n_failed} failed" if n_failed else "")
     )
-    print(f"accuracy at t = {config.evaluate.times_s[0]:g} s after programming, mean of {config.evaluate.chips} chip(s)")
+    times = ", ".join(f"{t:g}" for t in stored.evaluate.times_s)
+    print(
+        f"accuracy at t = {stored.evaluate.times_s[0]:g} s after programming, mean of {stored.evaluate.chips} "
+        f"chip(s); evaluations.csv also has it at every time in [{times}] s"
+    )
     print(format_pareto_table(front))
     print(f"\nstore:       {config.store_path}")
     print(f"all results: {output / 'evaluations.csv'}")
@@ -109,6 +134,13 @@ def _write_report(config) -> int:
     return len(front)
 
 
+def _existing_store(config):
+    """Return the store path of ``config``, raising FileNotFoundError if no sweep has written it."""
+    if not config.store_path.is_file():
+        raise FileNotFoundError(f"no results store at {config.store_path}; run `imcnas search {config.source}` first")
+    return config.store_path
+
+
 def _command_search(args) -> int:
     from imcnas.config import load_config
     from imcnas.sweep import load_sweep_dataset, run_sweep
@@ -116,6 +148,14 @@ def _command_search(args) -> int:
     # load_config checks every key, the space included, and the data is loaded before the
     # store is created, so bad input stops here and writes nothing.
     config = _apply_overrides(load_config(args.config), args)
+    if args.command == "resume":
+        from imcnas.sweep import open_store
+
+        with open_store(_existing_store(config)) as store:
+            if store.run(config.run.name) is None:
+                raise FileNotFoundError(
+                    f"no run named {config.run.name!r} in {config.store_path}; start it with `imcnas search`"
+                )
     dataset = load_sweep_dataset(config)
     summary = run_sweep(config, dataset=dataset, progress=not args.no_progress)
     print(
@@ -154,9 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from imcnas.hardware.config import ConfigError
 
-    # OSError covers output folders that cannot be created or written (a file in the way,
-    # no permission) and missing files; each is reported as one line.
-    expected_errors: tuple[type[BaseException], ...] = (ConfigError, OSError)
+    # OSError covers missing files and output folders that cannot be created or written,
+    # such as a file in the way or no permission. sqlite3.Error covers a store that fails
+    # while a sweep writes to it. Each is reported as one line.
+    expected_errors: tuple[type[BaseException], ...] = (ConfigError, OSError, sqlite3.Error)
     try:
         from imcnas.data import DataError
 
@@ -169,13 +210,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous_handler = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main_thread else None
     try:
         return commands[args.command](args)
+    except BrokenPipeError:
+        # The reader of stdout went away (for example `imcnas report ... | head`).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except expected_errors as error:
         print(f"imcnas: error: {error}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        # The reader of stdout went away (for example `imcnas report ... | head`).
-        sys.stdout = open(os.devnull, "w")
-        return 141
     except KeyboardInterrupt:
         print("imcnas: interrupted; finished candidates are in the store, run the same command to resume",
               file=sys.stderr)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Mapping
+
+import numpy as np
 
 ADC_MODES = ("full_range", "granular")
 ADC_CONVERSIONS = ("difference", "per_column")
@@ -24,7 +27,8 @@ class ConfigError(ValueError):
 
 
 def _require_int(name: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
+    # numbers.Integral admits numpy integers; bool is an int subclass but never a size.
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise ConfigError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
     if not low <= value <= high:
         raise ConfigError(f"{name} must be in [{low}, {high}], got {value}")
@@ -67,6 +71,11 @@ class HardwareConfig:
     """Device preset name from :data:`imcnas.hardware.devices.DEVICE_PRESETS`."""
 
     def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+                # Plain ints keep the canonical JSON and hash of a candidate independent of numpy.
+                object.__setattr__(self, field.name, int(value))
         _require_int("xbar_rows", self.xbar_rows, 1, MAX_XBAR_SIZE)
         _require_int("xbar_cols", self.xbar_cols, 2, MAX_XBAR_SIZE)
         _require_int("cell_bits", self.cell_bits, 1, MAX_CELL_BITS)

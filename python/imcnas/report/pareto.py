@@ -121,13 +121,21 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def write_csv(path: Path, records: Sequence[Any], front_keys: set[str]) -> None:
-    """Write one row per record: key, Pareto flag, metrics, candidate description."""
+    """Write one row per record: key, Pareto flag, metrics, accuracy at each time, candidate description.
+
+    The accuracy columns per time are named ``accuracy_at_<t>s`` (mean over chips).
+    """
+    times = sorted({time for record in records for time in record.metrics.get("accuracy_at", {})}, key=float)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["key", "pareto", *METRIC_COLUMNS, *CANDIDATE_COLUMNS])
+    writer.writerow(
+        ["key", "pareto", *METRIC_COLUMNS, *(f"accuracy_at_{float(t):g}s" for t in times), *CANDIDATE_COLUMNS]
+    )
     for record in records:
         metrics = record.metrics
         values = ["" if metrics.get(name) is None else repr(float(metrics[name])) for name in METRIC_COLUMNS]
+        at_times = metrics.get("accuracy_at", {})
+        values += ["" if at_times.get(t) is None else repr(float(at_times[t])) for t in times]
         text = candidate_summary(record.candidate)
         writer.writerow(
             [record.key, int(record.key in front_keys), *values, *(text[name] for name in CANDIDATE_COLUMNS)]
@@ -135,35 +143,53 @@ def write_csv(path: Path, records: Sequence[Any], front_keys: set[str]) -> None:
     _write_atomically(path, buffer.getvalue().encode())
 
 
-def plot_pareto(path: Path, records: Sequence[Any], front: Sequence[Any], *, title: str) -> None:
-    """Plot accuracy against energy per inference for all records, with the Pareto front highlighted."""
+# Axis labels and the factor that converts each objective to the unit shown.
+_AXES = {
+    "accuracy": ("accuracy on simulated chip", 1.0, "linear"),
+    "energy_pj": ("energy per inference (nJ)", 1e-3, "log"),
+    "latency_ns": ("latency per inference (us)", 1e-3, "log"),
+    "area_mm2": ("chip area (mm^2)", 1.0, "log"),
+    "edp": ("energy-delay product (nJ*us)", 1e-6, "log"),
+}
+
+
+def plot_pareto(
+    path: Path, records: Sequence[Any], front: Sequence[Any], *, objectives: Sequence[str], title: str
+) -> None:
+    """Plot the first objective against the second for all records, with the Pareto front highlighted.
+
+    With more than two objectives the front is the non-dominated set over all of them, so
+    its points are marked but not joined.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    y_name, x_name = objectives[0], objectives[1]
+    x_label, x_factor, x_scale = _AXES[x_name]
+    y_label, y_factor, y_scale = _AXES[y_name]
     figure, axes = plt.subplots(figsize=(7.0, 4.5), dpi=120)
-    energy = np.array([record.metrics["energy_pj"] / 1e3 for record in records])
-    accuracy = np.array([record.metrics["accuracy"] for record in records])
-    axes.scatter(energy, accuracy, s=18, color="0.6", label="evaluated")
-    front_energy = [record.metrics["energy_pj"] / 1e3 for record in front]
-    front_accuracy = [record.metrics["accuracy"] for record in front]
-    axes.plot(front_energy, front_accuracy, "o-", color="tab:red", label="Pareto front", drawstyle="steps-post")
-    for record, x, y in zip(front, front_energy, front_accuracy):
-        hw = record.candidate.hardware
-        axes.annotate(
-            f"{hw.xbar_rows}x{hw.xbar_cols} c{hw.cell_bits} d{hw.dac_bits} a{hw.adc_bits}",
-            (x, y),
-            textcoords="offset points",
-            xytext=(4, -10),
-            fontsize=7,
-        )
-    axes.set_xscale("log")
-    axes.set_xlabel("energy per inference (nJ)")
-    axes.set_ylabel("accuracy on simulated chip")
+    x_all = [record.metrics[x_name] * x_factor for record in records]
+    y_all = [record.metrics[y_name] * y_factor for record in records]
+    axes.scatter(x_all, y_all, s=18, color="0.6", label="evaluated")
+    front = sorted(front, key=lambda record: record.metrics[x_name])
+    x_front = [record.metrics[x_name] * x_factor for record in front]
+    y_front = [record.metrics[y_name] * y_factor for record in front]
+    style = "o-" if len(objectives) == 2 else "o"
+    axes.plot(x_front, y_front, style, color="tab:red", label="Pareto front (numbered as in the table)",
+              drawstyle="steps-post")
+    # Front points carry their row number in the printed table and pareto.csv, which list
+    # the same order (ascending second objective); hardware labels would overlap.
+    for index, (x, y) in enumerate(zip(x_front, y_front)):
+        axes.annotate(str(index), (x, y), textcoords="offset points", xytext=(3, -11), fontsize=8)
+    axes.set_xscale(x_scale)
+    axes.set_yscale(y_scale)
+    axes.set_xlabel(x_label)
+    axes.set_ylabel(y_label)
     axes.set_title(title)
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(loc="lower right")
+    axes.legend(loc="best")
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
