@@ -10,7 +10,13 @@ from imcnas.candidate import Candidate, NetworkSpec
 from imcnas.data import load_dataset
 from imcnas.hardware.config import HardwareConfig
 from imcnas.hardware.devices import DeviceModel
-from imcnas.train import TrainSettings, relative_weight_noise, train_candidate, training_noise_std
+from imcnas.train import (
+    TrainingDivergedError,
+    TrainSettings,
+    relative_weight_noise,
+    train_candidate,
+    training_noise_std,
+)
 
 torch.set_num_threads(1)
 
@@ -92,11 +98,49 @@ def test_noise_from_candidate_device(digits):
 
 
 @pytest.mark.parametrize(
-    "field, value", [("epochs", -1), ("batch_size", 0), ("lr", 0.0), ("threads", 0), ("noise_std", -0.1)]
+    "field, value",
+    [
+        ("epochs", -1),
+        ("epochs", 0),
+        ("epochs", 2.0),
+        ("epochs", True),
+        ("finetune_epochs", -1),
+        ("batch_size", 0),
+        ("batch_size", np.int64(0)),
+        ("lr", 0.0),
+        ("lr", float("inf")),
+        ("lr", float("nan")),
+        ("lr", "0.01"),
+        ("threads", 0),
+        ("noise", 1),
+        ("noise", "yes"),
+        ("noise_std", -0.1),
+    ],
 )
 def test_invalid_settings_rejected(field, value):
-    with pytest.raises(ValueError, match=field):
+    with pytest.raises(ValueError, match=f"{field} must be") as error:
         TrainSettings(**{field: value})
+    assert repr(value) in str(error.value) or str(value) in str(error.value)
+
+
+def test_settings_accept_numpy_scalars():
+    settings = TrainSettings(epochs=np.int64(2), batch_size=np.int32(16), lr=np.float32(0.5), noise=np.bool_(False))
+
+    assert type(settings.epochs) is int
+    assert settings.epochs == 2
+    assert type(settings.batch_size) is int
+    assert settings.batch_size == 16
+    assert type(settings.lr) is float
+    assert settings.lr == 0.5
+    assert settings.noise is False
+
+
+@pytest.mark.parametrize("lr", [1e30, 1e38], ids=["nan-loss", "step-overflow"])
+def test_diverging_training_raises(digits, lr):
+    settings = TrainSettings(epochs=1, finetune_epochs=0, batch_size=32, lr=lr, noise=False)
+
+    with pytest.raises(TrainingDivergedError, match="training diverged.*lower the learning rate"):
+        train_candidate(mlp_candidate(), digits, settings, seed=0)
 
 
 @pytest.mark.parametrize("cell_bits, w_bits", [(1, 3), (2, 5), (2, 6), (3, 8)])

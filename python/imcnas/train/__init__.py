@@ -6,7 +6,14 @@ from imcnas.train.layers import IMCConv2d, IMCLayer, IMCLinear, calibrate_input_
 from imcnas.train.model import IMCNet, build_model
 from imcnas.train.noise import relative_weight_noise, training_noise_std
 from imcnas.train.prune import prune_model
-from imcnas.train.trainer import TrainedModel, TrainSettings, predict, software_accuracy, train_candidate
+from imcnas.train.trainer import (
+    TrainedModel,
+    TrainingDivergedError,
+    TrainSettings,
+    predict,
+    software_accuracy,
+    train_candidate,
+)
 
 __all__ = [
     "ChipAccuracy",
@@ -16,6 +23,7 @@ __all__ = [
     "IMCNet",
     "TrainSettings",
     "TrainedModel",
+    "TrainingDivergedError",
     "build_model",
     "calibrate_input_ranges",
     "convert_module",

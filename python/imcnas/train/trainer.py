@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -24,10 +26,10 @@ EVAL_BATCH = 1000
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Optimisation settings of :func:`train_candidate`."""
+    """Optimisation settings of :func:`train_candidate`, checked on construction (ValueError)."""
 
     epochs: int = 3
-    """Dense training epochs (full passes over the training set)."""
+    """Dense training epochs (full passes over the training set), at least 1."""
     batch_size: int = 64
     lr: float = 1e-3
     """Adam learning rate, for both dense training and fine-tuning."""
@@ -43,18 +45,32 @@ class TrainSettings:
     """Weight noise std relative to max|W|, overriding the device-derived value when set."""
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "finetune_epochs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer; got {value!r}")
-        for name in ("batch_size", "threads"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}")
-        if not self.lr > 0.0:
-            raise ValueError(f"lr must be > 0; got {self.lr}")
+        _check_integer(self, "epochs", 1)
+        _check_integer(self, "finetune_epochs", 0)
+        _check_integer(self, "batch_size", 1)
+        _check_integer(self, "threads", 1)
+        lr = self.lr
+        is_number = isinstance(lr, numbers.Real) and not isinstance(lr, (bool, np.bool_))
+        if not (is_number and math.isfinite(lr) and lr > 0.0):
+            raise ValueError(f"lr must be a finite number > 0; got lr={lr!r}")
+        object.__setattr__(self, "lr", float(lr))
+        if not isinstance(self.noise, (bool, np.bool_)):
+            raise ValueError(f"noise must be True or False; got noise={self.noise!r}")
+        object.__setattr__(self, "noise", bool(self.noise))
         if self.noise_std is not None and not self.noise_std >= 0.0:
             raise ValueError(f"noise_std must be >= 0 or None; got {self.noise_std}")
+
+
+def _check_integer(settings: TrainSettings, name: str, low: int) -> None:
+    """Check that the field ``name`` is an integer >= ``low`` and store it as a Python int."""
+    value = getattr(settings, name)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {name}={value!r}")
+    object.__setattr__(settings, name, int(value))
+
+
+class TrainingDivergedError(RuntimeError):
+    """Training produced a non-finite loss or non-finite weights."""
 
 
 @dataclass
@@ -136,7 +152,7 @@ def _fit(
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     model.train()
     losses = []
-    for _ in range(epochs):
+    for epoch in range(epochs):
         order = torch.randperm(len(y), generator=generator)
         total = 0.0
         for start in range(0, len(y), settings.batch_size):
@@ -144,9 +160,30 @@ def _fit(
             loss = F.cross_entropy(model(x[batch]), y[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            optimizer.step()
-            total += loss.item() * len(batch)
+            try:
+                optimizer.step()
+            except RuntimeError as error:
+                # Adam's first step is lr / (1 - beta1) = 10 * lr, which torch rejects
+                # when it does not fit the float32 weights (lr above about 3e37).
+                if "overflow" not in str(error):
+                    raise
+                raise TrainingDivergedError(
+                    f"training diverged: the Adam step overflowed float32 at epoch {epoch + 1}; "
+                    f"lower the learning rate (lr={settings.lr:g})"
+                ) from error
+            batch_loss = loss.item()
+            if not math.isfinite(batch_loss):
+                raise TrainingDivergedError(
+                    f"training diverged: the loss became {batch_loss} at epoch {epoch + 1}; "
+                    f"lower the learning rate (lr={settings.lr:g})"
+                )
+            total += batch_loss * len(batch)
         losses.append(total / len(y))
+        if not all(bool(torch.isfinite(parameter).all()) for parameter in model.parameters()):
+            raise TrainingDivergedError(
+                f"training diverged: the weights became NaN or infinite in epoch {epoch + 1}; "
+                f"lower the learning rate (lr={settings.lr:g})"
+            )
     model.eval()
     return losses
 
