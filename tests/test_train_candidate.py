@@ -135,6 +135,12 @@ def test_settings_accept_numpy_scalars():
     assert settings.noise is False
 
 
+@pytest.mark.parametrize("seed", [-1, 0.5, True, 2**64], ids=["negative", "float", "bool", "too-large"])
+def test_invalid_seed_rejected(digits, seed):
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\^64\); got seed="):
+        train_candidate(mlp_candidate(), digits, FAST, seed=seed)
+
+
 @pytest.mark.parametrize("lr", [1e30, 1e38], ids=["nan-loss", "step-overflow"])
 def test_diverging_training_raises(digits, lr):
     settings = TrainSettings(epochs=1, finetune_epochs=0, batch_size=32, lr=lr, noise=False)

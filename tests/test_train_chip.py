@@ -122,15 +122,33 @@ def test_test_samples_subset(digits, trained_mlp):
     "options, message",
     [
         (dict(chips=0), "chips must be a positive integer"),
+        (dict(chips=2.0), "chips must be a positive integer"),
+        (dict(batch_size=0), "batch_size must be an integer >= 1; got batch_size=0"),
         (dict(times_s=()), "times_s must be a non-empty list"),
         (dict(times_s=(-1.0,)), "times_s must be"),
         (dict(device="unobtainium"), "unknown device preset 'unobtainium'"),
     ],
-    ids=["chips", "no-times", "negative-time", "device"],
+    ids=["chips", "float-chips", "batch-size", "no-times", "negative-time", "device"],
 )
 def test_invalid_arguments_rejected(digits, trained_mlp, options, message):
     with pytest.raises(ValueError, match=message):
         evaluate_on_chip(trained_mlp, digits, HardwareConfig(), seed=0, **options)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, 2**64], ids=["negative", "float", "bool", "too-large"])
+def test_invalid_seed_rejected(digits, trained_mlp, seed):
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\^64\); got seed="):
+        evaluate_on_chip(trained_mlp, digits, HardwareConfig(), seed=seed)
+
+
+def test_numpy_integer_arguments_accepted(digits, trained_mlp):
+    plain = evaluate_on_chip(trained_mlp, digits, lossless(), chips=2, seed=5, batch_size=64)
+    numpy = evaluate_on_chip(
+        trained_mlp, digits, lossless(), chips=np.int64(2), seed=np.uint64(5), batch_size=np.int32(64)
+    )
+
+    assert numpy.per_chip.shape == (2, 1)
+    np.testing.assert_array_equal(numpy.per_chip, plain.per_chip)
 
 
 def test_unprogrammed_layer_rejected(digits, trained_mlp):

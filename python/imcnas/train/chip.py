@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -20,7 +21,7 @@ from imcnas.data.dataset import Dataset, stratified_subset
 from imcnas.hardware.config import HardwareConfig
 from imcnas.train.geometry import mvm_backend
 from imcnas.train.layers import IMCLayer, imc_layers
-from imcnas.train.trainer import predict
+from imcnas.train.trainer import check_batch_size, check_seed, predict
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class ChipAccuracy:
 
 def derive_seed(seed: int, *keys: int) -> int:
     """Return a 63-bit seed for the stream named by ``keys`` under ``seed``, independent of other keys."""
+    seed = check_seed(seed)
     sequence = np.random.SeedSequence(entropy=seed, spawn_key=tuple(keys))
     return int(sequence.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
@@ -85,14 +87,18 @@ def evaluate_on_chip(
 
     Chip ``c`` is programmed from ``derive_seed(seed, c, 0)`` and read at time index ``j``
     from ``derive_seed(seed, c, 1, j)``, so chips differ and the result repeats for the
-    same ``seed``. ``test_samples`` picks a stratified subset of the test set, seeded by
-    ``seed``. Returns the accuracy of every chip at every time.
+    same ``seed``, an integer in [0, 2^64). ``test_samples`` picks a stratified subset of
+    the test set, seeded by ``seed``. ``batch_size`` is the number of images per simulator
+    pass. Returns the accuracy of every chip at every time.
     """
     times = tuple(float(t) for t in times_s)
     if not times or any(not math.isfinite(t) or t < 0.0 for t in times):
         raise ValueError(f"times_s must be a non-empty list of finite times >= 0 in seconds; got {tuple(times_s)}")
-    if isinstance(chips, bool) or not isinstance(chips, int) or chips < 1:
+    if isinstance(chips, bool) or not isinstance(chips, numbers.Integral) or chips < 1:
         raise ValueError(f"chips must be a positive integer; got {chips!r}")
+    chips = int(chips)
+    seed = check_seed(seed)
+    batch_size = check_batch_size(batch_size)
     device_model = _resolve_device(device)
     layers = [layer for _, layer in imc_layers(model)]
     if not layers:

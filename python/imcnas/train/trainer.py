@@ -69,6 +69,24 @@ def _check_integer(settings: TrainSettings, name: str, low: int) -> None:
     object.__setattr__(settings, name, int(value))
 
 
+def check_seed(value: object, name: str = "seed") -> int:
+    """Return the seed ``value`` as an int after checking it is an integer in [0, 2^64).
+
+    2^64 - 1 is the largest seed ``torch.manual_seed`` takes; NumPy's ``SeedSequence``
+    takes any non-negative integer.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < 2**64:
+        raise ValueError(f"{name} must be an integer in [0, 2^64); got {name}={value!r}")
+    return int(value)
+
+
+def check_batch_size(value: object, name: str = "batch_size") -> int:
+    """Return the batch size ``value`` as an int after checking it is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {name}={value!r}")
+    return int(value)
+
+
 class TrainingDivergedError(RuntimeError):
     """Training produced a non-finite loss or non-finite weights."""
 
@@ -95,8 +113,9 @@ def train_candidate(candidate: Candidate, dataset: Dataset, settings: TrainSetti
     """Train ``candidate`` on ``dataset``: dense training, pruning, fine-tuning, then test accuracy.
 
     Adam with the candidate's per-layer bits and pruning fractions. The result is
-    deterministic on CPU for the same inputs and ``seed``.
+    deterministic on CPU for the same inputs and ``seed``, an integer in [0, 2^64).
     """
+    seed = check_seed(seed)
     started = time.perf_counter()
     torch.set_num_threads(settings.threads)
     generator = torch.Generator().manual_seed(seed)
@@ -191,6 +210,7 @@ def _fit(
 @torch.no_grad()
 def predict(model: torch.nn.Module, images: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
     """Return the predicted class of each image, running ``model`` in eval mode in batches."""
+    batch_size = check_batch_size(batch_size)
     model.eval()
     predictions = []
     for start in range(0, len(images), batch_size):
