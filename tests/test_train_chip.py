@@ -123,12 +123,18 @@ def test_test_samples_subset(digits, trained_mlp):
     [
         (dict(chips=0), "chips must be a positive integer"),
         (dict(chips=2.0), "chips must be a positive integer"),
+        (dict(test_samples=0), "test_samples=0 must be at least 1"),
+        (dict(test_samples=201), "test_samples=201 exceeds the 200 test images of digits"),
+        (dict(test_samples=2.5), "test_samples must be an integer"),
         (dict(batch_size=0), "batch_size must be an integer >= 1; got batch_size=0"),
         (dict(times_s=()), "times_s must be a non-empty list"),
         (dict(times_s=(-1.0,)), "times_s must be"),
         (dict(device="unobtainium"), "unknown device preset 'unobtainium'"),
     ],
-    ids=["chips", "float-chips", "batch-size", "no-times", "negative-time", "device"],
+    ids=[
+        "chips", "float-chips", "no-samples", "too-many-samples", "float-samples", "batch-size",
+        "no-times", "negative-time", "device",
+    ],
 )
 def test_invalid_arguments_rejected(digits, trained_mlp, options, message):
     with pytest.raises(ValueError, match=message):

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from imcnas.data.dataset import Dataset, stratified_subset
+from imcnas.data.dataset import Dataset, check_sample_count, stratified_subset
 from imcnas.hardware.config import HardwareConfig
 from imcnas.train.geometry import mvm_backend
 from imcnas.train.layers import IMCLayer, imc_layers
@@ -105,6 +105,7 @@ def evaluate_on_chip(
         raise ValueError("the model has no IMC layers to map onto the chip; convert it with convert_module first")
     images, labels = dataset.x_test, dataset.y_test
     if test_samples is not None:
+        check_sample_count("test_samples", test_samples, len(labels), f"test images of {dataset.name}")
         index = stratified_subset(labels, test_samples, seed)
         images, labels = images[index], labels[index]
 
