@@ -58,6 +58,18 @@ def test_lossless_bits_closed_form():
     assert lossless_adc_bits(rram) == 8
 
 
+def test_lossless_bits_beyond_max_adc_bits_rejected():
+    # P_max = 4096 rows * (2^8 - 1) * (2^4 - 1) = 15,667,200 > 2^23 - 1, so a signed
+    # converter needs 25 bits, one more than HardwareConfig accepts.
+    hw = HardwareConfig(xbar_rows=4096, xbar_cols=4096, cell_bits=4, dac_bits=8, device="pcm")
+    assert max_conversion_input(hw, DEVICE_PRESETS["pcm"]) == 15_667_200
+
+    with pytest.raises(ValueError, match="no ADC of at most 24 bits is lossless .* it needs 25 bits"):
+        lossless_adc_bits(hw)
+    # Unsigned per-column conversion fits 2^24 - 1 >= 15,667,200 with PCM's g_min = 0.
+    assert lossless_adc_bits(hw.replace(adc_conversion="per_column")) == 24
+
+
 def test_full_range_step_is_power_of_two():
     hw = HardwareConfig(xbar_rows=128, cell_bits=2, dac_bits=1, adc_bits=8, device="pcm")
     transfer = adc_transfer(hw, DEVICE_PRESETS["pcm"])

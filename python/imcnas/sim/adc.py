@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from imcnas.hardware.config import HardwareConfig
+from imcnas.hardware.config import MAX_ADC_BITS, HardwareConfig
 from imcnas.hardware.devices import DeviceModel
 
 
@@ -67,6 +67,10 @@ def lossless_adc_bits(hw: HardwareConfig, device: DeviceModel | None = None) -> 
     crossbar rows, dac_bits, cell_bits, the conversion and (per column) the on/off ratio.
     It is the same for ``full_range`` and ``granular`` mode and for signed and unsigned
     inputs. ``device`` defaults to the ``hw.device`` preset.
+
+    Raises ValueError when the width needed exceeds ``MAX_ADC_BITS``, the largest
+    ``adc_bits`` a ``HardwareConfig`` accepts, because no supported ADC is then lossless
+    for this tiling.
     """
     from imcnas.hardware.devices import DEVICE_PRESETS
 
@@ -76,4 +80,10 @@ def lossless_adc_bits(hw: HardwareConfig, device: DeviceModel | None = None) -> 
     bits = 1
     while (2 ** (bits - 1) - 1 if is_signed else 2**bits - 1) < p_max:
         bits += 1
+    if bits > MAX_ADC_BITS:
+        raise ValueError(
+            f"no ADC of at most {MAX_ADC_BITS} bits is lossless for xbar_rows={hw.xbar_rows}, "
+            f"dac_bits={hw.dac_bits}, cell_bits={hw.cell_bits} ({hw.adc_conversion} conversion): "
+            f"it needs {bits} bits; use fewer rows, dac_bits or cell_bits"
+        )
     return bits
