@@ -90,6 +90,24 @@ def test_forward_int_rejects_float_and_out_of_range(layer):
         layer.forward_int(np.full((1, 10), -8), in_bits=4, input_signed=True)
 
 
+def test_forward_int_reports_large_uint64_unwrapped(layer):
+    x_int = np.zeros((2, 10), dtype=np.uint64)
+    x_int[1, 3] = 2**63 + 5
+
+    with pytest.raises(ValueError, match=rf"x_int value {2**63 + 5} at flat index 13 is outside \[0, 15\]"):
+        layer.forward_int(x_int, in_bits=4)
+    with pytest.raises(ValueError, match=rf"x_int value {2**63 + 5} at flat index 13 is outside \[-7, 7\]"):
+        layer.forward_int(x_int, in_bits=4, input_signed=True)
+
+
+def test_forward_int_accepts_in_range_uint64(layer):
+    x_int = np.arange(20, dtype=np.uint64).reshape(2, 10) % 16
+
+    y_int = layer.forward_int(x_int, in_bits=4)
+
+    np.testing.assert_array_equal(y_int, x_int.astype(np.int64) @ layer.weight_int.T)
+
+
 @pytest.mark.parametrize("t_seconds", [-1.0, float("nan"), float("inf")])
 def test_forward_rejects_bad_read_time(layer, t_seconds):
     with pytest.raises(ValueError, match="t_seconds"):

@@ -121,6 +121,10 @@ class ProgrammedLayer:
             raise ValueError(f"x_int must have an integer dtype, got {x_int.dtype}")
         input_signed = _flag("input_signed", input_signed)
         check_bits("in_bits", in_bits, 2 if input_signed else 1, MAX_IN_BITS)
+        if not np.can_cast(x_int.dtype, np.int64):
+            # The C++ core checks the range after the int64 cast, which would wrap uint64
+            # values above 2^63 - 1 and report the wrapped value, so those are checked here.
+            _check_input_range(x_int, in_bits, input_signed)
         # The C++ core takes C-contiguous int64 without copying; other layouts convert once.
         x_int = np.ascontiguousarray(x_int, dtype=np.int64)
         y_int, stats = self._core.forward_int(
@@ -178,6 +182,21 @@ class ProgrammedLayer:
     def conductances_us(self, t_seconds: float = DEFAULT_READ_TIME_S) -> tuple[np.ndarray, np.ndarray]:
         """Return the programmed and drifted (G+, G-) in uS, each (slices, n_in, n_out)."""
         return self._core.conductances_us(_read_time(t_seconds))
+
+
+def _check_input_range(x_int: np.ndarray, in_bits: int, input_signed: bool) -> None:
+    """Raise ValueError naming the first value of ``x_int`` outside the ``in_bits`` input range."""
+    high = 2 ** (in_bits - 1) - 1 if input_signed else 2**in_bits - 1
+    low = -high if input_signed else 0
+    outside = np.flatnonzero((x_int < low) | (x_int > high))
+    if outside.size:
+        index = int(outside[0])
+        value = int(x_int.reshape(-1)[index])
+        mode = "signed" if input_signed else "unsigned"
+        raise ValueError(
+            f"x_int value {value} at flat index {index} is outside [{low}, {high}] for "
+            f"in_bits={in_bits} {mode} inputs; quantize the inputs first or raise in_bits"
+        )
 
 
 def _read_time(value: Any) -> float:
