@@ -139,21 +139,31 @@ class CostReport:
     """
 
     energy_pj: float
+    """Energy per inference, pJ."""
     latency_ns: float
+    """Latency per inference, ns."""
     area_mm2: float
+    """Chip area, mm^2."""
     ops: float
+    """Operations per inference, counting a multiply-accumulate as two."""
     edp: float
     """Energy-delay product, pJ * ns."""
     edap: float
     """Energy-delay-area product, pJ * ns * mm^2."""
     tops_per_w: float
+    """Energy efficiency, tera-operations per second per watt (ops / energy)."""
     tops: float
+    """Throughput, tera-operations per second (ops / latency)."""
     tops_per_mm2: float
+    """Area efficiency, TOPS per mm^2."""
     schedule: str
+    """``layer_by_layer`` or ``pipelined``."""
     technology: str
     """Name of the technology table used."""
     breakdown_energy: dict[str, float]
+    """Energy per inference by component (array, dac, adc, shift_add, ...), pJ."""
     breakdown_area: dict[str, float]
+    """Area by component, mm^2."""
     layers: list[LayerCost]
 
     def to_dict(self) -> dict[str, Any]:
