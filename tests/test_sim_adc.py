@@ -70,6 +70,34 @@ def test_lossless_bits_beyond_max_adc_bits_rejected():
     assert lossless_adc_bits(hw.replace(adc_conversion="per_column")) == 24
 
 
+def test_lossless_bits_accepts_preset_name():
+    hw = HardwareConfig(xbar_rows=128, cell_bits=1, adc_conversion="per_column")
+    # RRAM's g_min makes P_max = 136 (8 bits); PCM's g_min = 0 makes it 128 (8 bits at 2^8 - 1 >= 128).
+    assert lossless_adc_bits(hw, "rram") == lossless_adc_bits(hw, DEVICE_PRESETS["rram"])
+    assert lossless_adc_bits(hw.replace(xbar_rows=255), "pcm") == 8
+    assert lossless_adc_bits(hw.replace(xbar_rows=255), "rram") == 9
+
+
+@pytest.mark.parametrize("device", ["bogus", "", 3, True, b"pcm", {"name": "pcm"}])
+def test_lossless_bits_rejects_invalid_device(device):
+    with pytest.raises(ValueError, match=r"device must be a device preset name \(ideal, pcm, rram, sram\)") as error:
+        lossless_adc_bits(HardwareConfig(), device)
+    assert repr(device) in str(error.value)
+
+
+def test_lossless_bits_rejects_non_config_hardware():
+    with pytest.raises(ValueError, match="hw must be a HardwareConfig; got dict"):
+        lossless_adc_bits({"xbar_rows": 128})
+
+
+def test_max_adc_bits_exported_from_sim():
+    import imcnas.sim
+    from imcnas.hardware.config import MAX_ADC_BITS
+
+    assert imcnas.sim.MAX_ADC_BITS == MAX_ADC_BITS
+    assert "MAX_ADC_BITS" in imcnas.sim.__all__
+
+
 def test_full_range_step_is_power_of_two():
     hw = HardwareConfig(xbar_rows=128, cell_bits=2, dac_bits=1, adc_bits=8, device="pcm")
     transfer = adc_transfer(hw, DEVICE_PRESETS["pcm"])

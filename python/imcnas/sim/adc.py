@@ -59,14 +59,34 @@ def adc_transfer(hw: HardwareConfig, device: DeviceModel) -> AdcTransfer:
     return AdcTransfer(step=step, max_code=max_code, is_signed=is_signed)
 
 
-def lossless_adc_bits(hw: HardwareConfig, device: DeviceModel | None = None) -> int:
+def check_device(device: object, name: str = "device") -> DeviceModel | None:
+    """Return the device model that ``device`` names: a preset name, a DeviceModel, or None.
+
+    A preset name is looked up in ``DEVICE_PRESETS``, a DeviceModel is returned as is and
+    None stays None, so the caller picks its own default. Anything else raises ValueError
+    naming the argument ``name`` and the valid presets.
+    """
+    from imcnas.hardware.devices import DEVICE_PRESETS
+
+    if device is None or isinstance(device, DeviceModel):
+        return device
+    if isinstance(device, str) and device in DEVICE_PRESETS:
+        return DEVICE_PRESETS[device]
+    raise ValueError(
+        f"{name} must be a device preset name ({', '.join(sorted(DEVICE_PRESETS))}), "
+        f"a DeviceModel or None; got {name}={device!r}"
+    )
+
+
+def lossless_adc_bits(hw: HardwareConfig, device: DeviceModel | str | None = None) -> int:
     """Return the smallest adc_bits at which the ADC of ``hw`` reproduces every sum exactly.
 
     The ADC is lossless when its step is one unit-cell current and its top code L covers
     the largest possible input: L >= max_conversion_input. The width depends on the
     crossbar rows, dac_bits, cell_bits, the conversion and (per column) the on/off ratio.
     It is the same for ``full_range`` and ``granular`` mode and for signed and unsigned
-    inputs. ``device`` defaults to the ``hw.device`` preset.
+    inputs. ``device`` is a DeviceModel or a preset name and defaults to the ``hw.device``
+    preset. Any other ``device`` raises ValueError.
 
     Raises ValueError when the width needed exceeds ``MAX_ADC_BITS``, the largest
     ``adc_bits`` a ``HardwareConfig`` accepts, because no supported ADC is then lossless
@@ -74,7 +94,10 @@ def lossless_adc_bits(hw: HardwareConfig, device: DeviceModel | None = None) -> 
     """
     from imcnas.hardware.devices import DEVICE_PRESETS
 
-    device = device if device is not None else DEVICE_PRESETS[hw.device]
+    if not isinstance(hw, HardwareConfig):
+        raise ValueError(f"hw must be a HardwareConfig; got {type(hw).__name__} {hw!r}")
+    model = check_device(device)
+    device = model if model is not None else DEVICE_PRESETS[hw.device]
     p_max = max_conversion_input(hw, device)
     is_signed = hw.adc_conversion == "difference"
     bits = 1
