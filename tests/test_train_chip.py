@@ -129,16 +129,40 @@ def test_test_samples_subset(digits, trained_mlp):
         (dict(batch_size=0), "batch_size must be an integer >= 1; got batch_size=0"),
         (dict(times_s=()), "times_s must be a non-empty list"),
         (dict(times_s=(-1.0,)), "times_s must be"),
-        (dict(device="unobtainium"), "unknown device preset 'unobtainium'"),
+        (dict(device="unobtainium"), r"device must be a device preset name \(ideal, pcm, rram, sram\).*'unobtainium'"),
+        (dict(device=3), r"device must be a device preset name .*got device=3"),
+        (dict(device=""), r"device must be a device preset name .*got device=''"),
     ],
     ids=[
         "chips", "float-chips", "no-samples", "too-many-samples", "float-samples", "batch-size",
-        "no-times", "negative-time", "device",
+        "no-times", "negative-time", "device", "integer-device", "empty-device",
     ],
 )
 def test_invalid_arguments_rejected(digits, trained_mlp, options, message):
     with pytest.raises(ValueError, match=message):
         evaluate_on_chip(trained_mlp, digits, HardwareConfig(), seed=0, **options)
+
+
+@pytest.mark.parametrize(
+    "times_s",
+    ["12", b"1", {1.0: 2.0}, {1.0}, [1.0, "2"], [True], True, float("nan"), [float("inf")], np.ones((1, 2)), None],
+    ids=["str", "bytes", "dict", "set", "str-item", "bool-item", "bool", "nan", "inf", "2d-array", "none"],
+)
+def test_invalid_times_rejected(digits, trained_mlp, times_s):
+    with pytest.raises(ValueError, match=r"times_s must be a non-empty list of finite times >= 0 .*got times_s="):
+        evaluate_on_chip(trained_mlp, digits, HardwareConfig(), seed=0, times_s=times_s)
+
+
+def test_times_accept_number_and_array(digits, trained_mlp):
+    listed = evaluate_on_chip(trained_mlp, digits, lossless(), times_s=[86400.0], seed=3, test_samples=40)
+    number = evaluate_on_chip(trained_mlp, digits, lossless(), times_s=86400.0, seed=3, test_samples=40)
+    array = evaluate_on_chip(trained_mlp, digits, lossless(), times_s=np.array([86400]), seed=3, test_samples=40)
+
+    assert number.times_s == (86400.0,)
+    assert array.times_s == (86400.0,)
+    assert type(array.times_s[0]) is float
+    np.testing.assert_array_equal(number.per_chip, listed.per_chip)
+    np.testing.assert_array_equal(array.per_chip, listed.per_chip)
 
 
 @pytest.mark.parametrize("seed", [-1, 1.5, True, 2**64], ids=["negative", "float", "bool", "too-large"])

@@ -81,6 +81,9 @@ def evaluate_on_chip(
 ) -> ChipAccuracy:
     """Return the test accuracy of ``model`` on ``chips`` simulated chips at each time in ``times_s``.
 
+    ``times_s`` is a non-empty sequence (list, tuple, range or 1-D NumPy array) of finite
+    times >= 0 in seconds after programming. A single number is taken as one time.
+
     ``device`` is a device model, a preset name from ``DEVICE_PRESETS``, or ``None`` for
     the ``hw.device`` preset with every non-ideality off (ideal devices with its
     conductance range). Pass ``hw.device`` to simulate the hardware's own preset.
@@ -91,9 +94,7 @@ def evaluate_on_chip(
     the test set, seeded by ``seed``. ``batch_size`` is the number of images per simulator
     pass. Returns the accuracy of every chip at every time.
     """
-    times = tuple(float(t) for t in times_s)
-    if not times or any(not math.isfinite(t) or t < 0.0 for t in times):
-        raise ValueError(f"times_s must be a non-empty list of finite times >= 0 in seconds; got {tuple(times_s)}")
+    times = check_times(times_s)
     if isinstance(chips, bool) or not isinstance(chips, numbers.Integral) or chips < 1:
         raise ValueError(f"chips must be a positive integer; got {chips!r}")
     chips = int(chips)
@@ -207,11 +208,34 @@ def _program(program_layer: Any, layer: IMCLayer, hw: HardwareConfig, **options:
     return programmed
 
 
-def _resolve_device(device: Any) -> Any:
-    from imcnas.hardware.devices import DEVICE_PRESETS
+def check_times(times_s: object) -> tuple[float, ...]:
+    """Return ``times_s`` as a tuple of floats after checking it contains finite times >= 0 in seconds.
 
-    if isinstance(device, str):
-        if device not in DEVICE_PRESETS:
-            raise ValueError(f"unknown device preset {device!r}; valid presets are {', '.join(sorted(DEVICE_PRESETS))}")
-        return DEVICE_PRESETS[device]
-    return device
+    ``times_s`` is a non-empty sequence or 1-D array of real numbers, or one real number,
+    which is taken as a single time. Strings, bytes, mappings, sets, booleans and
+    non-finite or negative times raise ValueError naming ``times_s``.
+    """
+    if isinstance(times_s, np.ndarray):
+        # A 0-d array becomes one number and a 2-D array nested lists, which fail the check below.
+        values = times_s.item() if times_s.ndim == 0 else times_s.tolist()
+    else:
+        values = times_s
+    if _is_real(values):
+        values = [values]
+    is_sequence = isinstance(values, Sequence) and not isinstance(values, (str, bytes, bytearray))
+    if not (is_sequence and values and all(_is_real(t) and math.isfinite(t) and t >= 0.0 for t in values)):
+        raise ValueError(
+            "times_s must be a non-empty list of finite times >= 0 in seconds (or one such number); "
+            f"got times_s={times_s!r}"
+        )
+    return tuple(float(t) for t in values)
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _resolve_device(device: Any) -> Any:
+    from imcnas.sim import check_device
+
+    return check_device(device)
