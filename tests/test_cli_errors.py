@@ -52,10 +52,11 @@ def _run(tmp_path: Path, text: str, capsys) -> tuple[int, str]:
         ('name = "bad-input"', 'name = ""', "run.name"),
         ('name = "bad-input"', 'name = "bad-input"\nstrategy = "grid"', "'grid'"),
         ('kind = ["mlp"]\ndepth = [1]', 'kind = ["cnn"]\nconv_depth = [1, 4]\nkernel = [5]', "conv_depth=4"),
+        ('dataset = "digits"', 'dataset = "digits"\n[evaluate]\ntimes_s = [60.0, 60.0]', "times_s"),
     ],
     ids=["unknown-key", "adc-bits-zero", "adc-bits-too-large", "non-integer-size",
          "non-integer-count", "missing-data-files", "unknown-dataset", "unknown-network-kind",
-         "negative-seed", "empty-name", "unknown-strategy", "cnn-too-deep"],
+         "negative-seed", "empty-name", "unknown-strategy", "cnn-too-deep", "repeated-time"],
 )
 def test_bad_input_one_line_error(tmp_path, capsys, old, new, expected):
     assert old in VALID
@@ -102,7 +103,7 @@ def test_output_dir_is_a_file(tmp_path, capsys):
 
     assert status == 2
     assert len(err.strip().splitlines()) == 1
-    assert "out" in err
+    assert "cannot create output folder" in err
     assert (tmp_path / "out").read_text() == "not a folder"
 
 

@@ -90,7 +90,7 @@ width = [8, 16]
 
 def test_report_labels_come_from_store(tmp_path, capsys):
     config = tmp_path / "config.toml"
-    config.write_text(textwrap.dedent(CONFIG.format(times="1.0, 86400.0", chips=1)))
+    config.write_text(textwrap.dedent(CONFIG.format(times="1.0, 2592000.0, 2592001.0", chips=1)))
     assert main(["search", str(config), "--no-progress"]) == 0
     capsys.readouterr()
 
@@ -101,7 +101,8 @@ def test_report_labels_come_from_store(tmp_path, capsys):
     assert "accuracy at t = 1 s after programming, mean of 1 chip(s)" in out
     header = (tmp_path / "out" / "evaluations.csv").read_text().splitlines()[0]
     assert "accuracy_at_1s" in header
-    assert "accuracy_at_86400s" in header
+    assert "accuracy_at_2592000s" in header
+    assert "accuracy_at_2592001s" in header
 
 
 def test_resume_without_store(tmp_path, capsys):

@@ -193,6 +193,8 @@ def _validate(config: SweepConfig) -> None:
     for value in evaluate.times_s:
         if not value > 0:
             raise ConfigError(f"evaluate.times_s entries must be > 0 seconds, got {value}")
+    if len(set(evaluate.times_s)) != len(evaluate.times_s):
+        raise ConfigError(f"evaluate.times_s lists a time twice: {list(evaluate.times_s)}; list each time once")
 
 
 def config_from_dict(values: Mapping[str, Any], *, source: str = "<dict>", base_dir: Path = Path(".")) -> SweepConfig:

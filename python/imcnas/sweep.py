@@ -15,6 +15,7 @@ import time
 import traceback
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait, FIRST_COMPLETED
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -98,10 +99,18 @@ def open_store(path: Any) -> Any:
 
     from imcnas.store import ResultStore
 
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise FileExistsError(f"results store {path} is not a file; move it away or set run.output_dir")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"cannot create output folder {path.parent}: {error.strerror or error}") from None
     try:
         return ResultStore(path)
     except sqlite3.Error as error:
-        raise OSError(f"cannot open results store {path}: {error}") from None
+        access = "" if os.access(path.parent, os.W_OK) else " (the folder is not writable)"
+        raise OSError(f"cannot open results store {path}{access}: {error}") from None
 
 
 def check_networks_fit(space: Any, input_shape: Sequence[int], n_classes: int) -> None:
@@ -276,7 +285,10 @@ def _evaluation_loop(
 
     counts = {"stored": 0, "failed": 0}
     initial = store.count(run_id, status=None)
-    bar = tqdm(total=max(target - initial, 0), desc="evaluating", unit="cand", disable=not progress, leave=False)
+    # disable=None lets tqdm hide the bar when stderr is not a terminal (a log file or pipe).
+    bar = tqdm(
+        total=max(target - initial, 0), desc="evaluating", unit="cand", disable=None if progress else True, leave=False
+    )
 
     def record(future: Future, candidate: Candidate, observed: list) -> None:
         # Each result is committed here, as soon as its evaluation finishes.

@@ -120,9 +120,9 @@ def _write_report(config) -> int:
         f"{len(front)} of {len(records)} candidates, {len(hardware_configs)} distinct hardware configs"
         + (f", {n_failed} failed" if n_failed else "")
     )
-    times = ", ".join(f"{t:g}" for t in stored.evaluate.times_s)
+    times = ", ".join(f"{t:.15g}" for t in stored.evaluate.times_s)
     print(
-        f"accuracy at t = {stored.evaluate.times_s[0]:g} s after programming, mean of {stored.evaluate.chips} "
+        f"accuracy at t = {stored.evaluate.times_s[0]:.15g} s after programming, mean of {stored.evaluate.chips} "
         f"chip(s); evaluations.csv also has it at every time in [{times}] s"
     )
     print(format_pareto_table(front))
@@ -136,9 +136,12 @@ def _write_report(config) -> int:
 
 def _existing_store(config):
     """Return the store path of ``config``, raising FileNotFoundError if no sweep has written it."""
-    if not config.store_path.is_file():
-        raise FileNotFoundError(f"no results store at {config.store_path}; run `imcnas search {config.source}` first")
-    return config.store_path
+    path = config.store_path
+    if path.exists() and not path.is_file():
+        raise FileExistsError(f"results store {path} is not a file; move it away or set run.output_dir")
+    if not path.is_file():
+        raise FileNotFoundError(f"no results store at {path}; run `imcnas search {config.source}` first")
+    return path
 
 
 def _command_search(args) -> int:
@@ -179,8 +182,12 @@ def _command_report(args) -> int:
     return 0
 
 
-def _raise_interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
+class _Terminated(KeyboardInterrupt):
+    """Raised by the SIGTERM handler so a sweep stops like it does on Ctrl-C."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise _Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"search": _command_search, "resume": _command_search, "report": _command_report}
     # SIGTERM stops a sweep like Ctrl-C does, so worker processes are stopped too.
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous_handler = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main_thread else None
+    previous_handler = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
     try:
         return commands[args.command](args)
     except BrokenPipeError:
@@ -217,10 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except expected_errors as error:
         print(f"imcnas: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("imcnas: interrupted; finished candidates are in the store, run the same command to resume",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        terminated = isinstance(interrupt, _Terminated)
+        print(f"imcnas: {'terminated' if terminated else 'interrupted'}; finished candidates are in the store, "
+              "run the same command to resume", file=sys.stderr)
+        # 128 + signal number, the shell convention for a process stopped by a signal.
+        return 143 if terminated else 130
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous_handler)

@@ -129,7 +129,7 @@ def write_csv(path: Path, records: Sequence[Any], front_keys: set[str]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
-        ["key", "pareto", *METRIC_COLUMNS, *(f"accuracy_at_{float(t):g}s" for t in times), *CANDIDATE_COLUMNS]
+        ["key", "pareto", *METRIC_COLUMNS, *(f"accuracy_at_{float(t):.15g}s" for t in times), *CANDIDATE_COLUMNS]
     )
     for record in records:
         metrics = record.metrics
