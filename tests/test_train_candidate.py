@@ -9,8 +9,9 @@ import torch
 from imcnas.candidate import Candidate, NetworkSpec
 from imcnas.data import load_dataset
 from imcnas.hardware.config import HardwareConfig
-from imcnas.hardware.devices import DeviceModel
+from imcnas.hardware.devices import DEVICE_PRESETS, DeviceModel
 from imcnas.train import (
+    MAX_NOISE_STD,
     TrainingDivergedError,
     TrainSettings,
     relative_weight_noise,
@@ -115,12 +116,55 @@ def test_noise_from_candidate_device(digits):
         ("noise", 1),
         ("noise", "yes"),
         ("noise_std", -0.1),
+        ("noise_std", float("inf")),
+        ("noise_std", float("nan")),
+        ("noise_std", 1e300),
+        ("noise_std", 1.5),
+        ("noise_std", "0.1"),
+        ("noise_std", True),
+        ("device", "tpu"),
+        ("device", "cuda"),
+        ("device", ""),
+        ("device", 3),
     ],
 )
 def test_invalid_settings_rejected(field, value):
     with pytest.raises(ValueError, match=f"{field} must be") as error:
         TrainSettings(**{field: value})
     assert repr(value) in str(error.value) or str(value) in str(error.value)
+
+
+def test_invalid_device_names_presets():
+    with pytest.raises(ValueError, match=r"device must be a device preset name \(ideal, pcm, rram, sram\)"):
+        TrainSettings(device="tpu")
+
+
+def test_noise_std_with_noise_off_rejected():
+    with pytest.raises(ValueError, match=r"noise_std=0.1 contradicts noise=False.*set noise=True"):
+        TrainSettings(noise=False, noise_std=0.1)
+
+
+def test_noise_std_bounds_accepted():
+    assert TrainSettings(noise_std=0).noise_std == 0.0
+    assert type(TrainSettings(noise_std=np.float32(0.5)).noise_std) is float
+    assert TrainSettings(noise_std=MAX_NOISE_STD).noise_std == MAX_NOISE_STD
+    assert TrainSettings(noise=False, noise_std=None).noise_std is None
+
+
+def test_device_setting_sets_noise(digits):
+    # The candidate's hardware uses RRAM, so PCM's lower noise shows the setting wins.
+    candidate = mlp_candidate()
+    by_name = TrainSettings(epochs=1, finetune_epochs=0, device="pcm")
+    by_model = TrainSettings(epochs=1, finetune_epochs=0, device=DEVICE_PRESETS["pcm"])
+
+    from_name = train_candidate(candidate, digits, by_name, seed=0)
+    from_model = train_candidate(candidate, digits, by_model, seed=0)
+
+    expected = training_noise_std("pcm", candidate.hardware, 6)
+    assert candidate.hardware.device == "rram"
+    assert expected != training_noise_std("rram", candidate.hardware, 6)
+    assert from_name.noise_std == [expected, expected]
+    assert from_model.noise_std == [expected, expected]
 
 
 def test_settings_accept_numpy_scalars():

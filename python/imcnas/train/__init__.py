@@ -7,6 +7,7 @@ from imcnas.train.model import IMCNet, build_model
 from imcnas.train.noise import relative_weight_noise, training_noise_std
 from imcnas.train.prune import prune_model
 from imcnas.train.trainer import (
+    MAX_NOISE_STD,
     TrainedModel,
     TrainingDivergedError,
     TrainSettings,
@@ -16,6 +17,7 @@ from imcnas.train.trainer import (
 )
 
 __all__ = [
+    "MAX_NOISE_STD",
     "ChipAccuracy",
     "IMCConv2d",
     "IMCLayer",

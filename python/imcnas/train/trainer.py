@@ -14,11 +14,17 @@ import torch.nn.functional as F
 
 from imcnas.candidate import Candidate
 from imcnas.data.dataset import Dataset
+from imcnas.hardware.devices import DeviceModel
+from imcnas.sim import check_device
 from imcnas.train.model import IMCNet, build_model
 from imcnas.train.noise import training_noise_std
 from imcnas.train.prune import prune_model
 
 logger = logging.getLogger(__name__)
+
+MAX_NOISE_STD = 1.0
+"""Largest ``TrainSettings.noise_std``: a std of max|W| already drowns every weight level,
+and much larger values overflow float32 weights, which training would misreport as divergence."""
 
 EVAL_BATCH = 1000
 """Images per forward pass when measuring accuracy; bounds the memory of the float64 eval path."""
@@ -36,13 +42,13 @@ class TrainSettings:
     finetune_epochs: int = 1
     """Epochs of training after pruning (run even when nothing is pruned)."""
     noise: bool = True
-    """Inject device weight noise in every training forward."""
+    """Inject device weight noise in every training forward. ``False`` rejects a ``noise_std``."""
     threads: int = 1
     """Torch intra-op threads (``torch.set_num_threads``)."""
-    device: str | None = None
-    """Device preset that sets the noise level; ``None`` uses the candidate's hardware device."""
+    device: str | DeviceModel | None = None
+    """Device preset name or model that sets the noise level; ``None`` uses the candidate's hardware device."""
     noise_std: float | None = None
-    """Weight noise std relative to max|W|, overriding the device-derived value when set."""
+    """Weight noise std relative to max|W|, in [0, MAX_NOISE_STD], overriding the device-derived value when set."""
 
     def __post_init__(self) -> None:
         _check_integer(self, "epochs", 1)
@@ -57,8 +63,25 @@ class TrainSettings:
         if not isinstance(self.noise, (bool, np.bool_)):
             raise ValueError(f"noise must be True or False; got noise={self.noise!r}")
         object.__setattr__(self, "noise", bool(self.noise))
-        if self.noise_std is not None and not self.noise_std >= 0.0:
-            raise ValueError(f"noise_std must be >= 0 or None; got {self.noise_std}")
+        check_device(self.device)
+        self._check_noise_std()
+
+    def _check_noise_std(self) -> None:
+        noise_std = self.noise_std
+        if noise_std is None:
+            return
+        is_number = isinstance(noise_std, numbers.Real) and not isinstance(noise_std, (bool, np.bool_))
+        if not (is_number and 0.0 <= noise_std <= MAX_NOISE_STD):
+            raise ValueError(
+                f"noise_std must be None or a number in [0, {MAX_NOISE_STD:g}] relative to max|W|; "
+                f"got noise_std={noise_std!r}"
+            )
+        if not self.noise:
+            raise ValueError(
+                f"noise_std={noise_std!r} contradicts noise=False, which trains without noise; "
+                "drop noise_std or set noise=True"
+            )
+        object.__setattr__(self, "noise_std", float(noise_std))
 
 
 def _check_integer(settings: TrainSettings, name: str, low: int) -> None:
@@ -153,7 +176,7 @@ def _noise_levels(candidate: Candidate, settings: TrainSettings) -> list[float]:
         return [0.0] * n_layers
     if settings.noise_std is not None:
         return [settings.noise_std] * n_layers
-    device = settings.device or candidate.hardware.device
+    device = settings.device if settings.device is not None else candidate.hardware.device
     return [training_noise_std(device, candidate.hardware, bits) for bits in candidate.w_bits]
 
 
