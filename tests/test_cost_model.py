@@ -281,6 +281,32 @@ def test_empty_network_rejected() -> None:
         estimate_cost([], HardwareConfig())
 
 
+def test_single_layer_not_in_list_rejected() -> None:
+    layer = LayerSpec("l", 8, 8, 1, 8, 8)
+
+    with pytest.raises(ValueError, match=r"layers must be a list of LayerSpec, not a LayerSpec; wrap a single layer"):
+        estimate_cost(layer, HardwareConfig())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"layers must be a list of LayerSpec, not a str"):
+        estimate_cost("l", HardwareConfig())  # type: ignore[arg-type]
+
+
+def test_non_layer_item_rejected() -> None:
+    with pytest.raises(ValueError, match=r"layers\[1\] must be a LayerSpec; got dict"):
+        estimate_cost([LayerSpec("l", 8, 8, 1, 8, 8), {"n_in": 8}], HardwareConfig())  # type: ignore[list-item]
+
+
+def test_non_config_hardware_rejected() -> None:
+    with pytest.raises(ValueError, match=r"hw must be a HardwareConfig; got dict"):
+        estimate_cost([LayerSpec("l", 8, 8, 1, 8, 8)], {"xbar_rows": 128})  # type: ignore[arg-type]
+
+
+def test_technology_name_rejected() -> None:
+    with pytest.raises(ValueError, match=r"tech must be a TechnologyTable or None .*got str '22nm'"):
+        estimate_cost([LayerSpec("l", 8, 8, 1, 8, 8)], HardwareConfig(), tech="22nm")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"tech must be a TechnologyTable or None"):
+        estimate_cost_batch([([LayerSpec("l", 8, 8, 1, 8, 8)], HardwareConfig())], tech=22)  # type: ignore[arg-type]
+
+
 def test_non_integer_size_rejected() -> None:
     with pytest.raises(ConfigError, match="n_in must be an integer, got 8.0"):
         LayerSpec("l", 8.0, 8, 1, 8, 8)  # type: ignore[arg-type]

@@ -191,6 +191,11 @@ class AnalyticalEstimator(CostEstimator):
     def __init__(self, tech: TechnologyTable | None = None, schedule: str = "layer_by_layer") -> None:
         if schedule not in SCHEDULES:
             raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}; got {schedule!r}")
+        if tech is not None and not isinstance(tech, TechnologyTable):
+            raise ConfigError(
+                f"tech must be a TechnologyTable or None (for {TECH_22NM.name}); "
+                f"got {type(tech).__name__} {tech!r}"
+            )
         self.tech = TECH_22NM if tech is None else tech
         self.schedule = schedule
         self._core_tech = self.tech.to_core()
@@ -209,9 +214,23 @@ class AnalyticalEstimator(CostEstimator):
 
     @staticmethod
     def _core_layers(layers: Sequence[LayerSpec]) -> list[Any]:
+        # An empty list passes through, because the core rejects it with its own message.
+        is_sequence = isinstance(layers, Sequence) and not isinstance(layers, (str, bytes, bytearray))
+        if not is_sequence:
+            raise ConfigError(
+                f"layers must be a list of LayerSpec, not a {type(layers).__name__}; "
+                f"wrap a single layer as [layer]; got {layers!r}"
+            )
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, LayerSpec):
+                raise ConfigError(
+                    f"layers[{index}] must be a LayerSpec; got {type(layer).__name__} {layer!r}"
+                )
         return [layer._to_core() for layer in layers]
 
     def _core_hardware(self, hw: HardwareConfig) -> Any:
+        if not isinstance(hw, HardwareConfig):
+            raise ConfigError(f"hw must be a HardwareConfig; got {type(hw).__name__} {hw!r}")
         g = self.tech.conductance(hw.device)
         return _core.HardwareSpec(
             hw.xbar_rows, hw.xbar_cols, hw.cell_bits, hw.dac_bits, hw.adc_bits,
@@ -263,7 +282,9 @@ def estimate_cost(
 ) -> CostReport:
     """Price ``layers`` on ``hw`` with the analytical model and ``tech`` (default 22 nm).
 
-    Raises ``ValueError`` (the message names the value) for invalid layers or hardware.
+    ``layers`` is a non-empty sequence of :class:`LayerSpec` and ``tech`` a
+    :class:`TechnologyTable` or None. Raises ``ValueError`` (the message names the value)
+    for invalid layers, hardware or technology.
     """
     return AnalyticalEstimator(tech, schedule).estimate(layers, hw)
 
