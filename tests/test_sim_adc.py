@@ -72,7 +72,7 @@ def test_lossless_bits_beyond_max_adc_bits_rejected():
 
 def test_lossless_bits_accepts_preset_name():
     hw = HardwareConfig(xbar_rows=128, cell_bits=1, adc_conversion="per_column")
-    # At 255 rows PCM (g_min = 0) sees P_max = 255, so 8 bits suffice. RRAM's g0 = 1/16
+    # At 255 rows PCM (g_min = 0) has P_max = 255, so 8 bits suffice. RRAM's g0 = 1/16
     # raises P_max to 255 * 17/16 = 270.9, past 2^8 - 1, so it needs 9 bits.
     assert lossless_adc_bits(hw, "rram") == lossless_adc_bits(hw, DEVICE_PRESETS["rram"])
     assert lossless_adc_bits(hw.replace(xbar_rows=255), "pcm") == 8

@@ -210,7 +210,7 @@ def test_reader_sees_commits_while_holding_a_read_transaction(tmp_path):
         run_id = writer.begin_run("sweep", {}, seed=0)
         writer.add(run_id, make_candidate(8), {"accuracy": 0.1})
 
-        # In WAL mode an open read transaction neither blocks the writer nor sees its
+        # In WAL mode an open read transaction neither blocks the writer nor reads its
         # later commits until it ends.
         reader.connection.execute("BEGIN")
         assert reader.count(run_id) == 1

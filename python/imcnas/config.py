@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from imcnas.hardware.config import ConfigError
 
 OBJECTIVES = {
-    # name: (sense, description). "max" objectives are negated before a strategy sees them.
+    # name: (sense, description). "max" objectives are negated before a strategy receives them.
     "accuracy": ("max", "test accuracy on the simulated chip at the first evaluation time"),
     "energy_pj": ("min", "energy per inference in pJ"),
     "latency_ns": ("min", "latency per inference in ns"),

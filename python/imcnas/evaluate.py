@@ -23,7 +23,7 @@ class EvaluationSettings:
     train: TrainSection = TrainSection()
     evaluate: EvaluateSection = EvaluateSection()
     seed: int = 0
-    """Seed of training and chip programming; combined with the candidate key so that every
+    """Seed of training and chip programming. It is combined with the candidate key, so every
     candidate gets its own stream and a re-run of the same candidate gives the same result."""
 
 
@@ -35,9 +35,10 @@ def candidate_seed(candidate: Candidate, seed: int) -> int:
 def evaluate_candidate(candidate: Candidate, dataset: Any, settings: EvaluationSettings) -> dict[str, Any]:
     """Train ``candidate`` on ``dataset``, measure its accuracy on the simulated chip and price it.
 
-    Returns a JSON-ready metrics dict: ``accuracy`` (mean over chips at the first evaluation
-    time), ``accuracy_std``, ``accuracy_software`` (quantized model in float, no device
-    effects), ``accuracy_at`` (per time in seconds), ``energy_pj``, ``latency_ns``,
+    Returns a JSON-ready metrics dict. ``accuracy`` is the mean over chips at the first
+    evaluation time, and ``accuracy_software`` that of the quantized model in float without
+    device effects. The other keys are ``accuracy_std``, ``accuracy_at`` (per time in
+    seconds), ``energy_pj``, ``latency_ns``,
     ``area_mm2``, ``edp`` (pJ*ns), ``tops_per_w``, ``crossbars``, per-layer ``cost_layers``,
     and the wall times of each stage in seconds.
     """

@@ -53,8 +53,8 @@ LayerMapping map_layer(const LayerShape& layer, const HardwareSpec& hw, int arra
                   static_cast<double>(m.row_tiles) * static_cast<double>(m.converted_columns);
   m.mvms_per_copy = ceil_div(layer.n_mvm, layer.duplication);
 
-  // Digital widths: slice and input-cycle shifts widen the ADC code; subtracting a
-  // separately converted G- column adds a sign bit; each doubling of row tiles adds a bit.
+  // Digital widths: slice and input-cycle shifts widen the ADC code. Subtracting a separately
+  // converted G- column adds a sign bit, and each doubling of row tiles adds one more bit.
   m.partial_sum_bits = hw.adc_bits + hw.cell_bits * (m.slices - 1) +
                        hw.dac_bits * (m.input_cycles - 1) + (per_column ? 1 : 0);
   m.accumulator_bits = m.partial_sum_bits + ceil_log2(m.row_tiles);

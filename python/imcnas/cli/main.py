@@ -16,6 +16,14 @@ from typing import Sequence
 logger = logging.getLogger("imcnas.cli")
 
 
+def _add_sweep_arguments(command: argparse.ArgumentParser, config_help: str) -> None:
+    command.add_argument("config", type=Path, help=config_help)
+    command.add_argument("--evaluations", type=int, help="override run.evaluations (total candidates)")
+    command.add_argument("--workers", type=int, help="override run.workers (parallel processes)")
+    command.add_argument("--output-dir", help="override run.output_dir (relative to the current folder)")
+    command.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imcnas",
@@ -30,22 +38,14 @@ def _build_parser() -> argparse.ArgumentParser:
         help="run a sweep from a TOML config (resumes a stored run of the same name)",
         description="Run a sweep and print its Pareto front; results go to the run's output_dir.",
     )
-    search.add_argument("config", type=Path, help="sweep config (TOML), see examples/")
-    search.add_argument("--evaluations", type=int, help="override run.evaluations (total candidates)")
-    search.add_argument("--workers", type=int, help="override run.workers (parallel processes)")
-    search.add_argument("--output-dir", help="override run.output_dir (relative to the current folder)")
-    search.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_sweep_arguments(search, "sweep config (TOML), see examples/")
 
     resume = commands.add_parser(
         "resume",
         help="continue a stored sweep (an error if the run is not in the store)",
         description="Continue a stored sweep; only evaluations, workers and output_dir may change.",
     )
-    resume.add_argument("config", type=Path, help="the sweep config (TOML) the run was started with")
-    resume.add_argument("--evaluations", type=int, help="override run.evaluations (total candidates)")
-    resume.add_argument("--workers", type=int, help="override run.workers (parallel processes)")
-    resume.add_argument("--output-dir", help="override run.output_dir (relative to the current folder)")
-    resume.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_sweep_arguments(resume, "the sweep config (TOML) the run was started with")
 
     report = commands.add_parser("report", help="print the Pareto front of a stored sweep and rewrite its CSV and plot")
     report.add_argument("config", type=Path, help="the sweep config (TOML) of the stored run")

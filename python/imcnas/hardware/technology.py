@@ -74,7 +74,7 @@ class TechnologyTable:
     read_voltage_v: float = 0.55
     """Full-scale row input. NeuroSim V1.5 Param.cpp, readVoltage at technode 22."""
     read_sensing: str = "voltage"
-    """How a column read is priced. ``voltage`` books the charge that brings each bit line to
+    """Pricing of a column read. ``voltage`` books the charge that brings each bit line to
     its read level, C_BL * V_read^2 per read, and no DC current through the cells. NeuroSim
     V1.5 does the same: SubArray.cpp prices the bit lines by capacitance, and its voltage-mode
     MultilevelSenseAmp.cpp sets the column current to zero. That is a lower bound: with

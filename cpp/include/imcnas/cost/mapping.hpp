@@ -1,4 +1,4 @@
-// How one layer lands on crossbars: tiles, slices, conversions and read cycles.
+// Mapping of one layer onto crossbars: tiles, slices, conversions and read cycles.
 #pragma once
 
 #include <cstdint>

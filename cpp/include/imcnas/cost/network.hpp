@@ -1,4 +1,4 @@
-// Inputs of the cost model: one weight layer as the chip sees it, and the hardware.
+// Inputs of the cost model: one weight layer as mapped onto the chip, and the hardware.
 #pragma once
 
 #include <cstdint>

@@ -71,11 +71,12 @@ class NSGA2(Strategy):
     random (the first generation). After that each :meth:`observe` merges the new results
     with the current population and keeps the best ``population`` by rank and crowding.
     Proposing and observing ``population`` candidates at a time is therefore one generation
-    of the paper, and smaller batches give a steady-state variant. Results with an infinite
+    of NSGA-II (Deb et al., IEEE Trans. Evol. Comput. 6(2), 2002), and smaller batches give a
+    steady-state variant. Results with an infinite
     objective (failed candidates) never enter the population.
 
-    Options: ``crossover_rate`` is the probability that a pair of parents is recombined
-    (otherwise the children are mutated copies); ``mutation_rate`` is the per-gene
+    Options: ``crossover_rate`` is the probability that a pair of parents is recombined,
+    otherwise the children are mutated copies. ``mutation_rate`` is the per-gene
     probability, by default one over the number of active genes.
     """
 
